@@ -1,0 +1,169 @@
+// The model's collection: a map of immutable StoredPoints plus the recorded field indexes.
+// Every write builds a new StoredPoint and swaps it in, so clone() only copies the maps and a
+// clone can never be affected by (or affect) the original.
+import { matchesFilter } from './filter.ts';
+import { deepCopy, removePath, setOwn } from './jsonPath.ts';
+import { normalize } from './scoring.ts';
+import {
+  compareIds,
+  idKey,
+  type CollectionSpec,
+  type Distance,
+  type FieldSchema,
+  type NamedVectors,
+  type Payload,
+  type PointId,
+  type Selector,
+  type UpdateOp,
+  type UpdateResult,
+} from './types.ts';
+
+export interface StoredPoint {
+  readonly id: PointId;
+  readonly vectors: NamedVectors;
+  readonly payload: Payload;
+}
+
+const OK: UpdateResult = { status: 'ok' };
+
+export class ModelState {
+  readonly spec: CollectionSpec;
+  private readonly byKey: Map<string, StoredPoint>;
+  private readonly indexes: Map<string, FieldSchema>;
+  private readonly distances: Map<string, Distance>;
+
+  constructor(spec: CollectionSpec) {
+    this.spec = spec;
+    this.byKey = new Map();
+    this.indexes = new Map();
+    this.distances = new Map(spec.vectors.map((v) => [v.name, v.distance]));
+  }
+
+  get(id: PointId): StoredPoint | undefined {
+    return this.byKey.get(idKey(id));
+  }
+
+  has(id: PointId): boolean {
+    return this.byKey.has(idKey(id));
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** All points, numeric ids ascending then UUIDs (Qdrant's order). */
+  points(): StoredPoint[] {
+    return [...this.byKey.values()].sort((a, b) => compareIds(a.id, b.id));
+  }
+
+  clone(): ModelState {
+    const c = new ModelState(this.spec);
+    for (const [k, p] of this.byKey) c.byKey.set(k, p);
+    for (const [k, s] of this.indexes) c.indexes.set(k, s);
+    return c;
+  }
+
+  /** Recorded payload indexes (a copy). They have no effect on the model's answers. */
+  indexedFields(): Map<string, FieldSchema> {
+    return new Map(this.indexes);
+  }
+
+  apply(op: UpdateOp): UpdateResult {
+    switch (op.kind) {
+      case 'upsert':
+        for (const p of op.points) {
+          this.put({ id: p.id, vectors: this.storeVectors({}, p.vectors), payload: deepCopy(p.payload) });
+        }
+        return OK;
+      case 'delete':
+        for (const id of op.ids) this.byKey.delete(idKey(id));
+        return OK;
+      case 'deleteByFilter':
+        for (const p of this.points()) if (matchesFilter(op.filter, p)) this.byKey.delete(idKey(p.id));
+        return OK;
+      case 'setPayload':
+        return this.onSelected(op.selector, (p) => ({ ...p, payload: mergePayload(p.payload, op.payload) }));
+      case 'overwritePayload':
+        return this.onSelected(op.selector, (p) => ({ ...p, payload: deepCopy(op.payload) }));
+      case 'deletePayloadKeys':
+        return this.onSelected(op.selector, (p) => {
+          const payload = deepCopy(p.payload);
+          for (const key of op.keys) removePath(payload, key);
+          return { ...p, payload };
+        });
+      case 'clearPayload':
+        return this.onSelected(op.selector, (p) => ({ ...p, payload: {} }));
+      case 'updateVectors':
+        return this.onIds(
+          op.points.map((u) => u.id),
+          (p, i) => ({ ...p, vectors: this.storeVectors(p.vectors, op.points[i].vectors) }),
+        );
+      case 'deleteVectors':
+        return this.onIds(op.ids, (p) => {
+          const vectors = { ...p.vectors };
+          for (const name of op.names) delete vectors[name];
+          return { ...p, vectors };
+        });
+      case 'createFieldIndex':
+        this.indexes.set(op.field, op.schema);
+        return OK;
+      case 'dropFieldIndex':
+        this.indexes.delete(op.field);
+        return OK;
+    }
+  }
+
+  private put(p: StoredPoint): void {
+    this.byKey.set(idKey(p.id), p);
+  }
+
+  /** `base` with `given` written over it: copied, and cosine vectors normalised as Qdrant stores them. */
+  private storeVectors(base: NamedVectors, given: NamedVectors): NamedVectors {
+    const out: NamedVectors = { ...base };
+    for (const [name, v] of Object.entries(given)) {
+      // Names outside the spec are kept verbatim (Qdrant would reject them; the generator should not send them).
+      Object.defineProperty(out, name, {
+        value: this.distances.get(name) === 'Cosine' ? normalize(v) : [...v],
+        writable: true, enumerable: true, configurable: true,
+      });
+    }
+    return out;
+  }
+
+  private onSelected(sel: Selector, f: (p: StoredPoint) => StoredPoint): UpdateResult {
+    if ('ids' in sel) return this.onIds(sel.ids, f);
+    for (const p of this.points()) if (matchesFilter(sel.filter, p)) this.put(f(p));
+    return OK;
+  }
+
+  /**
+   * Applies `f` to each requested id that exists (in request order, duplicates applied again), then
+   * reports the missing ones: Qdrant updates what it can and fails with a point-id error.
+   */
+  private onIds(ids: readonly PointId[], f: (p: StoredPoint, i: number) => StoredPoint): UpdateResult {
+    const missing: PointId[] = [];
+    const seenMissing = new Set<string>();
+    ids.forEach((id, i) => {
+      const p = this.get(id);
+      if (p) this.put(f(p, i));
+      else if (!seenMissing.has(idKey(id))) {
+        seenMissing.add(idKey(id));
+        missing.push(id);
+      }
+    });
+    return missing.length === 0 ? OK : { status: 'not-found', ids: missing };
+  }
+}
+
+/**
+ * set_payload: top-level keys of `patch` overwrite the stored ones. A key set to `null` is REMOVED,
+ * as Qdrant's `Payload::merge` (`merge_map`) does, rather than stored as null.
+ */
+function mergePayload(base: Payload, patch: Payload): Payload {
+  const out: Payload = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else setOwn(out, k, deepCopy(v));
+  }
+  return out;
+}

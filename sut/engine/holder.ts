@@ -1,0 +1,129 @@
+// SegmentHolder: the shard's set of segments, split into appendable and non-appendable maps by
+// what a segment is at insert time (so a proxy always lands in the non-appendable map), plus the
+// holder lock (read / upgradable / write) and the updates mutex.
+import type { PointId } from '../../model/types.ts';
+import type { Executor } from './executor.ts';
+import { Mutex, UpgradableRwLock } from './locks.ts';
+import { ProxySegment } from './proxySegment.ts';
+import { Segment, type SegmentEntry } from './segment.ts';
+
+export class SegmentHolder {
+  private readonly appendableMap = new Map<number, SegmentEntry>();
+  private readonly nonAppendableMap = new Map<number, SegmentEntry>();
+  private nextId = 1;
+  readonly lock: UpgradableRwLock;
+  readonly updatesMutex: Mutex;
+
+  constructor(ex: Executor) {
+    this.lock = new UpgradableRwLock(ex, 'holder');
+    this.updatesMutex = new Mutex(ex, 'updates');
+  }
+
+  get size(): number {
+    return this.appendableMap.size + this.nonAppendableMap.size;
+  }
+
+  add(entry: SegmentEntry): number {
+    const id = this.nextId++;
+    this.insertAt(id, entry);
+    return id;
+  }
+
+  private insertAt(id: number, entry: SegmentEntry): void {
+    (entry.appendable ? this.appendableMap : this.nonAppendableMap).set(id, entry);
+  }
+
+  get(id: number): SegmentEntry | undefined {
+    return this.appendableMap.get(id) ?? this.nonAppendableMap.get(id);
+  }
+
+  private remove(id: number): SegmentEntry | undefined {
+    const e = this.get(id);
+    this.appendableMap.delete(id);
+    this.nonAppendableMap.delete(id);
+    return e;
+  }
+
+  /** Same id, new occupant, in whichever map fits it (proxy installation keeps ids stable). */
+  replace(id: number, entry: SegmentEntry): void {
+    this.remove(id);
+    this.insertAt(id, entry);
+  }
+
+  /** Add under a new id and drop `removeIds` (the optimizer's final swap). */
+  swapNew(entry: SegmentEntry, removeIds: readonly number[]): number {
+    const id = this.add(entry);
+    for (const r of removeIds) this.remove(r);
+    return id;
+  }
+
+  /** Keep a temp/CoW segment only if it holds points, is a proxy, or is the only appendable one. */
+  removeSegmentIfNotNeeded(id: number): void {
+    const e = this.get(id);
+    if (!e) return;
+    if (e.kind === 'proxy' || e.availablePointCount > 0) return;
+    if (e.appendable && this.appendableMap.size <= 1) return;
+    this.remove(id);
+  }
+
+  /** All entries, ids ascending within each map: appendable first (Qdrant's iter()). */
+  entries(): [number, SegmentEntry][] {
+    return [...this.appendableMap.entries(), ...this.nonAppendableMap.entries()];
+  }
+
+  /** The read order: non-appendable then appendable, so a CoW move is seen at least once. */
+  readOrder(): SegmentEntry[] {
+    return [...this.nonAppendableMap.values(), ...this.appendableMap.values()];
+  }
+
+  appendableSegments(): [number, Segment][] {
+    const out: [number, Segment][] = [];
+    for (const [id, e] of this.appendableMap) if (e instanceof Segment) out.push([id, e]);
+    return out;
+  }
+
+  /** Segments the optimizer may plan: originals, never proxies. */
+  originals(): [number, Segment][] {
+    const out: [number, Segment][] = [];
+    for (const [id, e] of this.entries()) if (e instanceof Segment) out.push([id, e]);
+    return out;
+  }
+
+  proxies(): [number, ProxySegment][] {
+    const out: [number, ProxySegment][] = [];
+    for (const [id, e] of this.entries()) if (e instanceof ProxySegment) out.push([id, e]);
+    return out;
+  }
+
+  /** Where new ids go: the appendable segment with the smallest vector size (ties: lowest id). */
+  smallestAppendable(): Segment {
+    let best: Segment | undefined;
+    let bestSize = Infinity;
+    for (const [, s] of this.appendableSegments()) {
+      const size = s.availableVectorsSizeBytes();
+      if (size < bestSize) {
+        best = s;
+        bestSize = size;
+      }
+    }
+    if (!best) throw new Error('no appendable segment');
+    return best;
+  }
+
+  /** The CoW destination: aloha_random_write's first appendable segment that try-writes. */
+  cowDestination(): Segment {
+    const first = this.appendableSegments()[0];
+    if (!first) throw new Error('no appendable segment for copy-on-write');
+    return first[1];
+  }
+
+  /** Every segment holding a visible copy of `id`, with its version. */
+  copiesOf(id: PointId): { entry: SegmentEntry; version: number }[] {
+    const out: { entry: SegmentEntry; version: number }[] = [];
+    for (const e of this.readOrder()) {
+      const v = e.pointVersion(id);
+      if (v !== undefined) out.push({ entry: e, version: v });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,291 @@
+// Optimizers: planning (merge -> indexing -> vacuum, Qdrant's rules) and execute_optimization in
+// explicit phases with a yield point at every lock step and between phases (reference §4.2).
+import type { FieldSchema, VectorParams } from '../../model/types.ts';
+import type { FaultSwitches } from '../faults.ts';
+import type { Executor } from './executor.ts';
+import type { SegmentHolder } from './holder.ts';
+import { keyOf, idOrder } from './ids.ts';
+import type { Marks } from './marks.ts';
+import { NO_VERSION } from './idTracker.ts';
+import { ProxySegment, UnsyncedProxySegment, proxyDeletedPoints } from './proxySegment.ts';
+import { Segment } from './segment.ts';
+
+export interface OptimizerConfig {
+  /** Off: no background optimization at all. */
+  readonly enabled: boolean;
+  /** Merge/indexing cap, in KB of vector bytes (fractions allowed: tiny thresholds keep it busy). */
+  readonly maxSegmentSizeKb: number;
+  /** A segment at least this big (KB) gets indexed (made non-appendable); 0 disables indexing. */
+  readonly indexingThresholdKb: number;
+  readonly deletedThreshold: number;
+  readonly vacuumMinVectorNumber: number;
+  readonly defaultSegmentNumber: number;
+}
+
+export const AGGRESSIVE_OPTIMIZER: OptimizerConfig = {
+  enabled: true,
+  maxSegmentSizeKb: 4,
+  indexingThresholdKb: 2,
+  deletedThreshold: 0.1,
+  vacuumMinVectorNumber: 16,
+  defaultSegmentNumber: 2,
+};
+
+export type OptimizationPlan = { readonly kind: 'merge' | 'indexing' | 'vacuum'; readonly ids: readonly number[] };
+
+export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): OptimizationPlan | undefined {
+  if (!cfg.enabled) return undefined;
+  const originals = holder.originals();
+  const maxBytes = cfg.maxSegmentSizeKb * 1024;
+  const size = new Map(originals.map(([id, s]) => [id, s.availableVectorsSizeBytes()]));
+
+  // merge: batches of the smallest segments whose total stays under the cap.
+  const candidates = [...originals].sort((a, b) => size.get(a[0])! - size.get(b[0])! || a[0] - b[0]);
+  const expected = originals.length + holder.proxies().length;
+  let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
+  const batches: number[][] = [];
+  let taken = 0;
+  while (taken < last) {
+    const batch: number[] = [];
+    let sum = 0;
+    for (let i = taken; i < last; i++) {
+      const s = size.get(candidates[i][0])!;
+      if (sum + s >= maxBytes) break;
+      batch.push(candidates[i][0]);
+      sum += s;
+    }
+    if (batch.length < 2) break;
+    batches.push(batch);
+    taken += batch.length;
+    last = Math.min(candidates.length, last + 1);
+  }
+  // A lone batch of exactly two is held back so the segment count really drops.
+  if (batches.length > 0 && !(batches.length === 1 && batches[0].length === 2)) {
+    return { kind: 'merge', ids: batches[0] };
+  }
+
+  // indexing: the largest segment over the threshold that is not indexed yet.
+  if (cfg.indexingThresholdKb > 0) {
+    const thr = cfg.indexingThresholdKb * 1024;
+    const qualifying = originals
+      .filter(([id, s]) => s.appendable && size.get(id)! >= thr)
+      .sort((a, b) => size.get(b[0])! - size.get(a[0])! || a[0] - b[0]);
+    if (qualifying.length > 0) {
+      const [id] = qualifying[0];
+      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [id] };
+      const others = originals
+        .filter(([o]) => o !== id)
+        .sort((a, b) => Number(!a[1].appendable) - Number(!b[1].appendable) || size.get(a[0])! - size.get(b[0])! || a[0] - b[0]);
+      const partner = others.find(([o]) => size.get(id)! + size.get(o)! < maxBytes);
+      return { kind: 'indexing', ids: partner ? [id, partner[0]] : [id] };
+    }
+  }
+
+  // vacuum: single segments with too many tombstones, worst first.
+  const vac = originals
+    .filter(([, s]) => s.totalPointCount >= cfg.vacuumMinVectorNumber && s.deletedPointCount / Math.max(1, s.totalPointCount) > cfg.deletedThreshold)
+    .sort((a, b) => b[1].deletedPointCount / b[1].totalPointCount - a[1].deletedPointCount / a[1].totalPointCount || a[0] - b[0]);
+  if (vac.length > 0) return { kind: 'vacuum', ids: [vac[0][0]] };
+  return undefined;
+}
+
+export interface OptimizerContext {
+  readonly holder: SegmentHolder;
+  readonly ex: Executor;
+  readonly faults: FaultSwitches;
+  readonly marks: Marks;
+  readonly vectors: readonly VectorParams[];
+  readonly config: OptimizerConfig;
+  /** Inputs whose proxy exists but is not finalized yet (for race-window marks only). */
+  readonly unsynced: Set<Segment>;
+  /** The collection's payload schema, replicated into every new segment. */
+  schema(): ReadonlyMap<string, FieldSchema>;
+  newSegment(appendable: boolean): Segment;
+}
+
+export interface OptimizationHandle {
+  cancelled: boolean;
+  phase: 'proxying' | 'slow' | 'finish' | 'done';
+}
+
+export type OptimizationOutcome = 'finished' | 'cancelled' | 'skipped';
+
+class Cancelled extends Error {}
+
+/**
+ * Qdrant's for_each_unique_point merge: per id keep the highest-version copy (a live copy wins a
+ * tie), skip it when that copy is tombstoned (#9052), drop copies without a version.
+ */
+export function buildOptimized(inputs: readonly Segment[], appendable: boolean, ctx: OptimizerContext): Segment {
+  const out = ctx.newSegment(appendable);
+  type Pick = { seg: Segment; off: number; version: number; live: boolean; id: import('../../model/types.ts').PointId };
+  const winners = new Map<string, Pick>();
+  let maxVersion = 0;
+  for (const seg of inputs) {
+    maxVersion = Math.max(maxVersion, seg.version);
+    const n = seg.tracker.totalPointCount;
+    for (let off = 0; off < n; off++) {
+      const id = seg.tracker.rawExternalId(off);
+      if (id === undefined) continue;
+      const version = seg.tracker.version(off);
+      if (version === NO_VERSION) continue;
+      const live = !seg.tracker.isDeleted(off);
+      const key = keyOf(id);
+      const prev = winners.get(key);
+      if (!prev || version > prev.version || (version === prev.version && live && !prev.live)) {
+        winners.set(key, { seg, off, version, live, id });
+      }
+    }
+  }
+  const picks = [...winners.values()].sort((a, b) => idOrder(a.id, b.id));
+  for (const p of picks) {
+    if (!p.live) {
+      ctx.marks.hit('merge-tombstoned-winner');
+      if (ctx.faults.mergeSkipsTombstonedWinner) continue;
+    }
+    out.appendBuilt(p.id, p.seg.dataAt(p.off, ctx.faults.mergeCopiesVecDeletedWrongly), p.version);
+  }
+  out.bumpVersion(maxVersion);
+  return out;
+}
+
+function checkCancelled(h: OptimizationHandle): void {
+  if (h.cancelled) throw new Cancelled();
+}
+
+/** execute_optimization: proxying (upgradable -> write), lock-free build, finish, swap. */
+export async function executeOptimization(
+  plan: OptimizationPlan,
+  ctx: OptimizerContext,
+  handle: OptimizationHandle,
+): Promise<OptimizationOutcome> {
+  const { holder, ex, faults, marks } = ctx;
+  const y = (l: string) => ex.yield(l);
+
+  // ---------------- proxying phase, under the upgradable read: updates still run
+  await holder.lock.upgradableRead();
+  await y('opt.upgradable');
+  const inputs: Segment[] = [];
+  for (const id of plan.ids) {
+    const e = holder.get(id);
+    if (!(e instanceof Segment)) {
+      holder.lock.releaseUpgradable();
+      handle.phase = 'done';
+      return 'skipped';
+    }
+    inputs.push(e);
+  }
+  const needCow = holder.appendableSegments().every(([id]) => plan.ids.includes(id));
+  const cow = needCow ? ctx.newSegment(true) : undefined;
+  const unsynced: UnsyncedProxySegment[] = [];
+  for (const seg of inputs) {
+    unsynced.push(new UnsyncedProxySegment(seg, faults, marks));
+    ctx.unsynced.add(seg);
+    // The #9116 window: an update may land on the still-registered, still-appendable input.
+    await y('proxy.unsynced');
+  }
+  await holder.lock.upgrade();
+  await y('opt.write');
+  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());
+  for (const seg of inputs) ctx.unsynced.delete(seg);
+  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));
+  const cowId = cow ? holder.add(cow) : undefined;
+  holder.lock.releaseWrite();
+  handle.phase = 'slow';
+  await y('opt.proxied');
+
+  try {
+    // ---------------- slow phase, no holder lock
+    checkCancelled(handle);
+    const totalBytes = inputs.reduce((s, x) => s + x.availableVectorsSizeBytes(), 0);
+    const indexed = ctx.config.indexingThresholdKb > 0 && totalBytes >= ctx.config.indexingThresholdKb * 1024;
+    const optimized = buildOptimized(inputs, !indexed, ctx);
+    for (const [field, schema] of ctx.schema()) optimized.createFieldIndex(0, field, schema);
+    await y('opt.slow.built');
+    checkCancelled(handle);
+
+    // snapshot #1 of the proxies' changes
+    for (const p of proxies) {
+      for (const [field, c] of p.orderedIndexChanges()) {
+        if (c.type === 'create') optimized.createFieldIndex(c.version, field, c.schema);
+        else optimized.dropFieldIndex(c.version, field);
+      }
+    }
+    const first = proxyDeletedPoints(proxies);
+    for (const d of first.values()) optimized.deletePoint(d.operationVersion, d.id);
+    await y('opt.slow.snapshot1');
+    // #1b: deletes the optimized segment already reflects need not be re-applied at finish.
+    const alreadyRemoved = new Set<string>();
+    for (const [k, d] of proxyDeletedPoints(proxies)) if (!optimized.hasPoint(d.id)) alreadyRemoved.add(k);
+    await y('opt.slow.done');
+    checkCancelled(handle);
+
+    // ---------------- finish phase
+    await holder.lock.upgradableRead();
+    await y('finish.upgradable');
+    let mutexHeld = false;
+    if (faults.finishTakesUpdatesLock) {
+      await holder.updatesMutex.acquire();
+      mutexHeld = true;
+      await y('finish.updates-lock');
+    }
+    handle.phase = 'finish';
+    try {
+      if (handle.cancelled) throw new Cancelled();
+      for (const p of proxies) {
+        for (const [field, c] of p.orderedIndexChanges()) {
+          if (c.type === 'create') optimized.createFieldIndex(c.version, field, c.schema);
+          else optimized.dropFieldIndex(c.version, field);
+        }
+      }
+      if (faults.finishAppliesDeleteDiff) {
+        for (const [k, d] of proxyDeletedPoints(proxies)) {
+          if (alreadyRemoved.has(k)) continue;
+          if (optimized.deletePoint(d.operationVersion, d.id)) marks.hit('finish-delete-diff-applied');
+        }
+      }
+      // Without the updates mutex an update may record a delete in a proxy right here, lost at the swap.
+      await y('finish.deletes-applied');
+      await holder.lock.upgrade();
+      await y('finish.write');
+      holder.swapNew(optimized, plan.ids);
+      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);
+      holder.lock.releaseWrite();
+    } catch (e) {
+      holder.lock.releaseUpgradable();
+      throw e;
+    } finally {
+      if (mutexHeld) holder.updatesMutex.release();
+    }
+    handle.phase = 'done';
+    return 'finished';
+  } catch (e) {
+    if (!(e instanceof Cancelled)) throw e;
+    await unwrapProxies(plan.ids, proxies, ctx);
+    handle.phase = 'done';
+    return 'cancelled';
+  }
+}
+
+/**
+ * Cancellation: put the wrapped segments back. Since #10364 the proxies' deletes and index
+ * changes are propagated first, under upgradable + updates mutex; the CoW segment stays.
+ */
+async function unwrapProxies(ids: readonly number[], proxies: readonly ProxySegment[], ctx: OptimizerContext): Promise<void> {
+  const { holder, ex, faults, marks } = ctx;
+  marks.hit('cancel-unwrap');
+  if (faults.unwrapProxyPropagates) {
+    await holder.lock.upgradableRead();
+    await holder.updatesMutex.acquire();
+    await ex.yield('cancel.updates-lock');
+    for (const p of proxies) p.propagateToWrapped();
+    await holder.lock.upgrade();
+    ids.forEach((id, i) => holder.replace(id, proxies[i].wrapped));
+    holder.lock.releaseWrite();
+    holder.updatesMutex.release();
+  } else {
+    await holder.lock.write();
+    ids.forEach((id, i) => holder.replace(id, proxies[i].wrapped));
+    holder.lock.releaseWrite();
+  }
+}

@@ -1,0 +1,431 @@
+// One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
+// into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
+// optimizer worker that re-plans after every update, and snapshot proxification (§5).
+import type { FieldSchema, Filter, PointId, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FaultSwitches } from '../faults.ts';
+import type { Executor } from './executor.ts';
+import { SegmentHolder } from './holder.ts';
+import { idOrder, keyOf } from './ids.ts';
+import { RwLock, Signal } from './locks.ts';
+import type { Marks } from './marks.ts';
+import {
+  executeOptimization,
+  planOptimization,
+  type OptimizationHandle,
+  type OptimizerConfig,
+  type OptimizerContext,
+} from './optimizer.ts';
+import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
+import { mutateData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { Segment, type SegmentEntry } from './segment.ts';
+
+export interface ShardOptions {
+  readonly index: number;
+  readonly vectors: readonly VectorParams[];
+  readonly optimizer: OptimizerConfig;
+  readonly faults: FaultSwitches;
+  readonly marks: Marks;
+  readonly ex: Executor;
+}
+
+export interface OptimizerStats {
+  started: number;
+  finished: number;
+  cancelled: number;
+  skipped: number;
+}
+
+export interface ScrollPage {
+  readonly points: RecordOut[];
+  readonly next: PointId | undefined;
+}
+
+export class Shard {
+  readonly holder: SegmentHolder;
+  readonly schema = new Map<string, FieldSchema>();
+  readonly stats: OptimizerStats = { started: 0, finished: 0, cancelled: 0, skipped: 0 };
+  private opNum = 0;
+  private readonly updateOperationLock: RwLock;
+  private readonly optimizerSignal: Signal;
+  private current: OptimizationHandle | undefined;
+  private closed = false;
+  private readonly ctx: OptimizerContext;
+  private readonly names: string[];
+
+  constructor(private readonly o: ShardOptions) {
+    this.holder = new SegmentHolder(o.ex);
+    this.updateOperationLock = new RwLock(o.ex, `shard${o.index}.update-operation`);
+    this.optimizerSignal = new Signal(o.ex, `shard${o.index}.optimizer-idle`);
+    this.names = o.vectors.map((v) => v.name);
+    this.ctx = {
+      holder: this.holder,
+      ex: o.ex,
+      faults: o.faults,
+      marks: o.marks,
+      vectors: o.vectors,
+      config: o.optimizer,
+      unsynced: new Set(),
+      schema: () => this.schema,
+      newSegment: (appendable) => this.newSegment(appendable),
+    };
+    for (let i = 0; i < Math.max(1, o.optimizer.defaultSegmentNumber); i++) this.holder.add(this.newSegment(true));
+    if (o.optimizer.enabled) o.ex.spawn(`opt${o.index}`, () => this.optimizerWorker());
+  }
+
+  private newSegment(appendable: boolean): Segment {
+    const s = new Segment(this.o.vectors, appendable, this.o.faults);
+    for (const [field, schema] of this.schema) s.createFieldIndex(0, field, schema);
+    return s;
+  }
+
+  private y(label: string): Promise<void> {
+    return this.o.ex.yield(label);
+  }
+
+  get optimizationPhase(): OptimizationHandle['phase'] | 'idle' {
+    return this.current?.phase ?? 'idle';
+  }
+
+  // =================================================================== updates
+
+  /** Apply one update (already restricted to this shard's ids). Returns ids that exist nowhere. */
+  async update(op: UpdateOp): Promise<PointId[]> {
+    const opNum = ++this.opNum;
+    await this.updateOperationLock.write();
+    await this.holder.updatesMutex.acquire();
+    await this.holder.lock.read();
+    try {
+      await this.y('update.holder-read');
+      if (this.ctx.unsynced.size > 0) this.o.marks.hit('update-while-proxy-unsynced');
+      return await this.applyOp(opNum, op);
+    } finally {
+      this.holder.lock.releaseRead();
+      this.holder.updatesMutex.release();
+      this.updateOperationLock.releaseWrite();
+      this.optimizerSignal.notify();
+    }
+  }
+
+  private async applyOp(opNum: number, op: UpdateOp): Promise<PointId[]> {
+    switch (op.kind) {
+      case 'upsert':
+        for (let i = 0; i < op.points.length; i++) {
+          if (i > 0) await this.y('update.point');
+          const p = op.points[i];
+          await this.upsertPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
+        }
+        return [];
+      case 'delete':
+        await this.deleteIds(opNum, op.ids);
+        return [];
+      case 'deleteByFilter':
+        await this.deleteIds(opNum, this.resolveFilter(op.filter));
+        return [];
+      case 'setPayload':
+        return this.mutateSelected(opNum, op.selector, { kind: 'setPayload', payload: op.payload });
+      case 'overwritePayload':
+        return this.mutateSelected(opNum, op.selector, { kind: 'overwritePayload', payload: op.payload });
+      case 'deletePayloadKeys':
+        return this.mutateSelected(opNum, op.selector, { kind: 'deletePayloadKeys', keys: op.keys });
+      case 'clearPayload':
+        return this.mutateSelected(opNum, op.selector, { kind: 'clearPayload' });
+      case 'updateVectors': {
+        const missing: PointId[] = [];
+        for (let i = 0; i < op.points.length; i++) {
+          if (i > 0) await this.y('update.point');
+          const p = op.points[i];
+          if (!(await this.applyPoint(opNum, p.id, { kind: 'updateVectors', vectors: p.vectors }))) missing.push(p.id);
+        }
+        return missing;
+      }
+      case 'deleteVectors': {
+        const missing: PointId[] = [];
+        for (let i = 0; i < op.ids.length; i++) {
+          if (i > 0) await this.y('update.point');
+          if (!(await this.applyPoint(opNum, op.ids[i], { kind: 'deleteVectors', names: op.names }))) missing.push(op.ids[i]);
+        }
+        return missing;
+      }
+      case 'createFieldIndex':
+        this.schema.set(op.field, op.schema);
+        for (const [, e] of this.holder.entries()) e.createFieldIndex(opNum, op.field, op.schema);
+        return [];
+      case 'dropFieldIndex':
+        this.schema.delete(op.field);
+        for (const [, e] of this.holder.entries()) e.dropFieldIndex(opNum, op.field);
+        return [];
+    }
+  }
+
+  /** points_by_filter: resolve per segment with read_filtered, union the ids. */
+  private resolveFilter(filter: Filter): PointId[] {
+    const seen = new Map<string, PointId>();
+    for (const e of this.holder.readOrder()) for (const id of e.readFiltered(filter)) seen.set(keyOf(id), id);
+    return [...seen.values()].sort(idOrder);
+  }
+
+  private async mutateSelected(opNum: number, selector: { ids: readonly PointId[] } | { filter: Filter }, m: PointMutation): Promise<PointId[]> {
+    const byId = 'ids' in selector;
+    const ids = byId ? selector.ids : this.resolveFilter(selector.filter);
+    const missing: PointId[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0) await this.y('update.point');
+      if (!(await this.applyPoint(opNum, ids[i], m)) && byId) missing.push(ids[i]);
+    }
+    return missing;
+  }
+
+  /** Delete by id visits every segment, proxies included, so every copy goes. */
+  private async deleteIds(opNum: number, ids: readonly PointId[]): Promise<void> {
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0) await this.y('update.point');
+      for (const e of this.holder.readOrder()) {
+        if (e instanceof Segment && this.ctx.unsynced.has(e) && e.hasPoint(ids[i])) this.o.marks.hit('delete-in-unsynced-input');
+        if (e instanceof ProxySegment && this.current?.phase === 'slow' && e.hasPoint(ids[i])) this.o.marks.hit('delete-during-slow-phase');
+        e.deletePoint(opNum, ids[i]);
+      }
+    }
+  }
+
+  private async upsertPoint(opNum: number, id: PointId, m: PointMutation): Promise<void> {
+    if (this.holder.copiesOf(id).length === 0) {
+      const dst = this.holder.smallestAppendable();
+      if (this.ctx.unsynced.has(dst)) this.o.marks.hit('new-offset-in-unsynced-input');
+      dst.applyMutation(opNum, id, m);
+      return;
+    }
+    await this.applyPoint(opNum, id, m);
+  }
+
+  /**
+   * apply_points for one id: delete older copies first (each with its own version), then run the
+   * op on the newest copy, in place if it is an appendable original, else as a copy-on-write move.
+   * Returns false when the id exists nowhere.
+   */
+  private async applyPoint(opNum: number, id: PointId, m: PointMutation): Promise<boolean> {
+    const copies = this.holder.copiesOf(id);
+    if (copies.length === 0) return false;
+    let newest = copies[0];
+    for (const c of copies) if (c.version > newest.version) newest = c;
+    for (const c of copies) if (c !== newest) c.entry.deletePoint(c.version, id);
+    if (newest.version >= opNum) return true; // replay idempotency
+    const src = newest.entry;
+    if (src instanceof Segment && src.appendable) {
+      if (this.ctx.unsynced.has(src)) this.o.marks.hit('update-while-proxy-unsynced');
+      src.applyMutation(opNum, id, m);
+      return true;
+    }
+    await this.copyOnWrite(opNum, id, src, m);
+    return true;
+  }
+
+  private async copyOnWrite(opNum: number, id: PointId, src: SegmentEntry, m: PointMutation): Promise<void> {
+    const dst = this.holder.cowDestination();
+    const data = src.readForMove(id);
+    if (!data) return;
+    const moved = mutateData(data, m, this.names);
+    this.o.marks.hit('cow-move');
+    if (this.current?.phase === 'finish') this.o.marks.hit('cow-during-finish');
+    if (this.ctx.unsynced.has(dst)) this.o.marks.hit('new-offset-in-unsynced-input');
+    if (this.o.faults.cowOrder === 'insertThenDelete') {
+      dst.upsertMovedPoint(opNum, id, moved);
+      await this.y('cow.inserted');
+      src.deletePoint(opNum, id);
+    } else {
+      src.deletePoint(opNum, id);
+      await this.y('cow.deleted');
+      dst.upsertMovedPoint(opNum, id, moved);
+    }
+  }
+
+  // =================================================================== reads
+
+  /** Clone the segment list under the holder read only (non-appendable first). */
+  private async segmentsForRead(): Promise<SegmentEntry[]> {
+    await this.holder.lock.read();
+    const list = this.holder.readOrder();
+    this.holder.lock.releaseRead();
+    await this.y('read.cloned');
+    return list;
+  }
+
+  /** Per-segment search, then BatchResultAggregator: only hits at the max version seen per id. */
+  async search(req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
+    const list = await this.segmentsForRead();
+    const all: SegmentHit[] = [];
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) await this.y('read.segment');
+      for (const h of list[i].search(req)) all.push(h);
+    }
+    const maxVersion = new Map<string, number>();
+    for (const h of all) {
+      const k = keyOf(h.id);
+      const v = maxVersion.get(k);
+      if (v === undefined || h.version > v) maxVersion.set(k, h.version);
+    }
+    all.sort((a, b) => (ascending ? a.score - b.score : b.score - a.score) || b.version - a.version || idOrder(a.id, b.id));
+    const seen = new Set<string>();
+    const out: SegmentHit[] = [];
+    for (const h of all) {
+      const k = keyOf(h.id);
+      if (seen.has(k) || h.version < maxVersion.get(k)!) continue;
+      seen.add(k);
+      out.push(h);
+      if (out.length >= req.limit) break;
+    }
+    return out;
+  }
+
+  /** Visit segments in read order; keep each id's record with the highest version. */
+  async retrieve(ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
+    const list = await this.segmentsForRead();
+    return this.retrieveFrom(list, ids, withVectors);
+  }
+
+  private async retrieveFrom(list: SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
+    const best = new Map<string, RecordOut>();
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) await this.y('read.segment');
+      const seg = list[i];
+      for (const id of ids) {
+        if (!seg.hasPoint(id)) continue;
+        const k = keyOf(id);
+        const prev = best.get(k);
+        const v = seg.pointVersion(id) ?? -1;
+        if (prev && prev.version >= v) continue;
+        const rec = seg.retrieve(id, withVectors);
+        if (rec) best.set(k, rec);
+      }
+    }
+    return [...best.values()];
+  }
+
+  /** Exact count: union of per-segment matching ids (F17 sums the per-segment counts). */
+  async count(filter: Filter | undefined): Promise<number> {
+    const list = await this.segmentsForRead();
+    const ids = new Set<string>();
+    let sum = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) await this.y('read.segment');
+      const found = list[i].readFiltered(filter);
+      sum += found.length;
+      for (const id of found) ids.add(keyOf(id));
+    }
+    return this.o.faults.countSumsSegments ? sum : ids.size;
+  }
+
+  /**
+   * One scroll request: serialized against updates by the update-operation lock; ids unioned
+   * across segments (the filter is evaluated per copy), then retrieved by max version.
+   */
+  async scrollPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
+    await this.updateOperationLock.read();
+    try {
+      const list = await this.segmentsForRead();
+      const ids = new Map<string, PointId>();
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) await this.y('read.segment');
+        for (const id of list[i].readFiltered(filter)) {
+          if (offset === undefined || idOrder(id, offset) >= 0) ids.set(keyOf(id), id);
+        }
+      }
+      const sorted = [...ids.values()].sort(idOrder);
+      const page = sorted.slice(0, limit);
+      const next = sorted.length > limit ? sorted[limit] : undefined;
+      const recs = await this.retrieveFrom(list, page, false);
+      recs.sort((a, b) => idOrder(a.id, b.id));
+      return { points: recs, next };
+    } finally {
+      this.updateOperationLock.releaseRead();
+    }
+  }
+
+  // =================================================================== optimizer
+
+  private async optimizerWorker(): Promise<void> {
+    while (!this.closed) {
+      await this.ensureAppendableCapacity();
+      await this.holder.lock.read();
+      const plan = planOptimization(this.holder, this.o.optimizer);
+      this.holder.lock.releaseRead();
+      if (!plan) {
+        await this.optimizerSignal.wait();
+        continue;
+      }
+      await this.y('opt.planned');
+      const handle: OptimizationHandle = { cancelled: false, phase: 'proxying' };
+      this.current = handle;
+      this.stats.started += 1;
+      const outcome = await executeOptimization(plan, this.ctx, handle);
+      this.current = undefined;
+      this.stats[outcome] += 1;
+    }
+  }
+
+  /** If every appendable segment is full, add a fresh one (upgradable -> write). */
+  private async ensureAppendableCapacity(): Promise<void> {
+    const cap = this.o.optimizer.maxSegmentSizeKb * 1024;
+    const full = () => this.holder.appendableSegments().every(([, s]) => s.availableVectorsSizeBytes() >= cap);
+    if (!full()) return;
+    await this.holder.lock.upgradableRead();
+    if (full()) {
+      await this.holder.lock.upgrade();
+      this.holder.add(this.newSegment(true));
+      this.holder.lock.releaseWrite();
+    } else {
+      this.holder.lock.releaseUpgradable();
+    }
+  }
+
+  /** A config change mid-flight: the running optimization stops at its next check. */
+  cancelOptimization(): void {
+    if (this.current) this.current.cancelled = true;
+  }
+
+  /** Wake the worker so it can observe `closed` and return. */
+  close(): void {
+    this.closed = true;
+    this.cancelOptimization();
+    this.optimizerSignal.notify();
+  }
+
+  // =================================================================== snapshot
+
+  /** proxy_all_segments_and_apply: proxy everything, then unproxy one by one, the last with tmp. */
+  async snapshot(): Promise<void> {
+    const holder = this.holder;
+    const { marks, faults } = this.o;
+    await holder.lock.upgradableRead();
+    await this.y('snapshot.upgradable');
+    const tmp = this.newSegment(true);
+    const entries = holder.entries();
+    const unsynced: [number, UnsyncedProxySegment][] = [];
+    for (const [id, e] of entries) {
+      unsynced.push([id, new UnsyncedProxySegment(e, faults, marks)]);
+      await this.y('snapshot.unsynced');
+    }
+    await holder.lock.upgrade();
+    const proxies: [number, ProxySegment][] = unsynced.map(([id, u]) => [id, u.finalize()]);
+    for (const [id, p] of proxies) holder.replace(id, p);
+    const tmpId = holder.add(tmp);
+    holder.lock.downgradeToUpgradable();
+    marks.hit('snapshot-proxied');
+    await this.y('snapshot.proxied');
+    for (let i = 0; i < proxies.length; i++) {
+      const [id, p] = proxies[i];
+      await holder.updatesMutex.acquire();
+      p.propagateToWrapped();
+      await holder.lock.upgrade();
+      holder.replace(id, p.wrapped);
+      const lastOne = i === proxies.length - 1;
+      if (lastOne) {
+        holder.removeSegmentIfNotNeeded(tmpId);
+        holder.lock.releaseWrite();
+      } else {
+        holder.lock.downgradeToUpgradable();
+      }
+      holder.updatesMutex.release();
+      await this.y('snapshot.unproxied');
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// One dense storage per vector name, addressed by offset, with its own `vecDeleted` bits
+// (vector-level deletion, separate from point deletion; a missing bit means live).
+import type { Distance } from '../../model/types.ts';
+import { BitVec } from './bitvec.ts';
+
+export class VectorStorage {
+  private data: Float32Array;
+  private slots = 0;
+  readonly vecDeleted = new BitVec();
+  private deletedCount = 0;
+
+  constructor(readonly dim: number, readonly distance: Distance) {
+    this.data = new Float32Array(dim * 64);
+  }
+
+  get slotCount(): number {
+    return this.slots;
+  }
+  get availableCount(): number {
+    return this.slots - this.deletedCount;
+  }
+  get bytesPerVector(): number {
+    return this.dim * 4;
+  }
+
+  private ensure(offset: number): void {
+    if (offset < this.slots) return;
+    const need = (offset + 1) * this.dim;
+    if (need > this.data.length) {
+      const next = new Float32Array(Math.max(need, this.data.length * 2));
+      next.set(this.data);
+      this.data = next;
+    }
+    this.slots = offset + 1;
+    this.vecDeleted.grow(this.slots, false);
+  }
+
+  /** Store a vector (cosine vectors normalised on write, as Qdrant does). */
+  put(offset: number, v: readonly number[] | Float32Array): void {
+    this.ensure(offset);
+    const base = offset * this.dim;
+    if (this.distance === 'Cosine') {
+      let n = 0;
+      for (let i = 0; i < this.dim; i++) n += (v[i] ?? 0) * (v[i] ?? 0);
+      const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+      for (let i = 0; i < this.dim; i++) this.data[base + i] = n > 0 ? (v[i] ?? 0) * inv : 0;
+    } else {
+      for (let i = 0; i < this.dim; i++) this.data[base + i] = v[i] ?? 0;
+    }
+    this.setDeleted(offset, false);
+  }
+
+  /** Grow to cover `offset` with a default vector marked deleted (a name the point lacks). */
+  putAbsent(offset: number): void {
+    this.ensure(offset);
+    this.data.fill(0, offset * this.dim, (offset + 1) * this.dim);
+    this.setDeleted(offset, true);
+  }
+
+  setDeleted(offset: number, deleted: boolean): void {
+    this.ensure(offset);
+    const was = this.vecDeleted.get(offset, false);
+    if (was === deleted) return;
+    this.vecDeleted.set(offset, deleted);
+    this.deletedCount += deleted ? 1 : -1;
+  }
+
+  isDeleted(offset: number): boolean {
+    return this.vecDeleted.get(offset, false);
+  }
+
+  get(offset: number): Float32Array {
+    return this.data.subarray(offset * this.dim, (offset + 1) * this.dim);
+  }
+
+  /** Higher is better for Cosine/Dot; for Euclid the score is the distance (lower is better). */
+  score(offset: number, query: Float32Array): number {
+    const base = offset * this.dim;
+    const d = this.data;
+    if (this.distance === 'Euclid') {
+      let s = 0;
+      for (let i = 0; i < this.dim; i++) {
+        const x = d[base + i]! - query[i]!;
+        s += x * x;
+      }
+      return Math.sqrt(s);
+    }
+    let s = 0;
+    for (let i = 0; i < this.dim; i++) s += d[base + i]! * query[i]!;
+    return s;
+  }
+
+  /** Prepare a query in the storage's space (normalised for Cosine). */
+  prepareQuery(q: readonly number[]): Float32Array {
+    const out = new Float32Array(this.dim);
+    let n = 0;
+    for (let i = 0; i < this.dim; i++) {
+      out[i] = q[i] ?? 0;
+      n += out[i]! * out[i]!;
+    }
+    if (this.distance === 'Cosine' && n > 0) {
+      const inv = 1 / Math.sqrt(n);
+      for (let i = 0; i < this.dim; i++) out[i] = out[i] * inv;
+    }
+    return out;
+  }
+}

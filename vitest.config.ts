@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['model/**/*.test.ts', 'sut/**/*.test.ts', 'harness/**/*.test.ts', 'scenarios/**/*.test.ts', 'reports/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
