@@ -184,7 +184,7 @@ describe('field conditions on present values', () => {
   });
 
   it('multi-valued paths: match any value; is_empty needs all values empty', () => {
-    const p = { a: [{ b: null }, { b: 1 }, { c: 2 }] };
+    const p: Payload = { a: [{ b: null }, { b: 1 }, { c: 2 }] };
     expect(check({ must: { key: 'a[].b', match: { value: 1 } } }, pt(p))).toBe(true);
     expect(cond({ is_empty: { key: 'a[].b' } }, p)).toBe(false);
     expect(cond({ is_empty: { key: 'a[].c' } }, { a: [{ c: null }, { c: [] }] })).toBe(true);
@@ -366,15 +366,16 @@ function filterArb(depth: number): fc.Arbitrary<Filter> {
           { arbitrary: fc.record({ nested: fc.record({ key: fc.constantFrom('arr', 'arr[]', 'obj', 'obj.x', 'missing'), filter: filterArb(depth - 1) }) }), weight: 1 },
         );
   const clause = fc.oneof(condArb, fc.array(condArb, { maxLength: 3 }));
-  return fc.record(
-    {
-      must: clause,
-      should: clause,
-      must_not: clause,
-      min_should: fc.record({ conditions: fc.array(condArb, { maxLength: 3 }), min_count: fc.integer({ min: 0, max: 3 }) }),
-    },
-    { requiredKeys: [] },
-  ) as fc.Arbitrary<Filter>;
+  // Each clause is present about a third of the time, so filters are neither always-true nor hopeless.
+  const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { freq: 3, nil: undefined });
+  return fc
+    .record({
+      must: fc.option(clause, { freq: 2, nil: undefined }),
+      should: maybe(clause),
+      must_not: maybe(clause),
+      min_should: maybe(fc.record({ conditions: fc.array(condArb, { maxLength: 3 }), min_count: fc.integer({ min: 0, max: 2 }) })),
+    })
+    .map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Filter);
 }
 
 const pointArb: fc.Arbitrary<StoredPoint> = fc.record({
@@ -397,6 +398,19 @@ describe('filter.ts and filterNaive.ts agree', () => {
     // the generator must exercise both outcomes, or agreement means little
     expect(matched).toBeGreaterThan(100);
     expect(matched).toBeLessThan(1900);
+  });
+
+  it('on nested conditions over arrays of objects', () => {
+    const nestedArb = fc.record({
+      nested: fc.record({ key: fc.constantFrom('arr', 'arr[]', 'obj.x'), filter: filterArb(2) }),
+    });
+    fc.assert(
+      fc.property(nestedArb, pointArb, fc.boolean(), (c, point, negate) => {
+        const f: Filter = negate ? { must_not: c } : { must: c };
+        return matchesFilter(f, point) === matchesFilterNaive(f, point);
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
   });
 
   it('on single field conditions against every key (dense coverage of leaf rules)', () => {

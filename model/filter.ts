@@ -8,6 +8,11 @@
 // - a non-integer number in `match.value` never matches (Qdrant only accepts integer match values);
 // - paths with `[]` can yield several values: match/range/values_count hold if ANY value does,
 //   is_empty if ALL values are empty, is_null if ANY value is null (or an array containing null).
+// Three rules come from the reference although some Qdrant sources read differently; change them
+// here (and in filterNaive.ts) if a real Qdrant disagrees: an empty `should: []` imposes nothing
+// (older query_checker: `any` over an empty list, i.e. false); `is_null` on a plain key holding
+// `[null]` is true (Qdrant's IsNullCondition test expects false there); `values_count` on a missing
+// key uses count 0 (one FieldCondition::check_empty version returns false).
 import type { StoredPoint } from './state.ts';
 import { readPath } from './jsonPath.ts';
 import {

@@ -32,6 +32,13 @@ export interface Scenario {
   readonly readers: number;
   /** Probability that a read step overlaps the next update (when readers > 0). */
   readonly overlapShare: number;
+  /** Fraction of upserted points that get an id not currently live (default 0.5). */
+  readonly newIdShare?: number;
+  /**
+   * Pushes every "carries a filter" probability p of the generator towards 1: p + (1 - p) * filterBias
+   * (default 0, range 0..1).
+   */
+  readonly filterBias?: number;
   readonly optimizer: OptimizerSettings;
   readonly strategy: 'random' | 'pct' | 'window';
 }

@@ -114,7 +114,7 @@ function makePath(source: string, valid: boolean, segments: PathSegment[]): Json
 
 /**
  * Parse Qdrant's JSON path syntax: a first key, then any of `.key`, `[]`, `[N]`. Keys are bare
- * (no `.`, `[`, `]`, `"`) or double-quoted (`"a.b"`).
+ * (no `.`, `[`, `]`) or double-quoted (`"a.b"`, Qdrant's escape for keys holding dots).
  */
 export function parseJsonPath(source: string): JsonPath {
   const cached = pathCache.get(source);
@@ -131,15 +131,17 @@ function parseUncached(s: string): JsonPath {
   const readKey = (): string | null => {
     if (s.charCodeAt(i) === 34 /* " */) {
       const j = s.indexOf('"', i + 1);
-      if (j < 0 || j === i + 1) return null;
-      const k = s.slice(i + 1, j);
-      i = j + 1;
-      return k;
+      if (j > i + 1) {
+        const k = s.slice(i + 1, j);
+        i = j + 1;
+        return k;
+      }
+      // no closing quote: read it as a bare key
     }
     let j = i;
     while (j < s.length) {
       const c = s.charCodeAt(j);
-      if (c === 46 || c === 91 || c === 93 || c === 34) break;
+      if (c === 46 || c === 91 || c === 93) break;
       j++;
     }
     if (j === i) return null;
@@ -292,6 +294,14 @@ export function boundsPredicate(r: RangeCondition): (x: number) => boolean {
     (gte === undefined || x >= gte);
 }
 
+/**
+ * A stored number equals an integer only when it is an exact integer that serde would read as an
+ * i64 (`Value::as_i64`). Match values outside that are not integers either.
+ */
+export function isExactInt(x: number): boolean {
+  return Number.isInteger(x) && x >= -9223372036854775808 && x < 9223372036854775808;
+}
+
 function compileRange(r: RangeCondition): ValuePred {
   const inBounds = boundsPredicate(r);
   return (x) => typeof x === 'number' && inBounds(x);
@@ -314,8 +324,8 @@ function compileMatch(m: MatchCondition): ValuePred {
     const want = m.value;
     if (typeof want === 'string' || typeof want === 'boolean') return (x) => x === want;
     if (typeof want === 'number') {
-      if (!Number.isInteger(want)) return () => false;
-      // x === want with an integer `want` implies x is a number that is an exact integer.
+      if (!isExactInt(want)) return () => false;
+      // x === want with an exact-integer `want` implies x is a number that is an exact integer.
       return (x) => x === want;
     }
     return () => false;
@@ -324,7 +334,7 @@ function compileMatch(m: MatchCondition): ValuePred {
     const { strings, numbers } = splitList(m.any ?? []);
     return (x) => {
       if (typeof x === 'string') return strings.has(x);
-      if (typeof x === 'number') return Number.isInteger(x) && numbers.has(x);
+      if (typeof x === 'number') return isExactInt(x) && numbers.has(x);
       return false;
     };
   }
@@ -333,7 +343,7 @@ function compileMatch(m: MatchCondition): ValuePred {
     return (x) => {
       if (x === null) return false;
       if (typeof x === 'string') return !strings.has(x);
-      if (typeof x === 'number') return !(Number.isInteger(x) && numbers.has(x));
+      if (typeof x === 'number') return !(isExactInt(x) && numbers.has(x));
       return true; // bool, object, array inside an array
     };
   }

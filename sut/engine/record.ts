@@ -36,8 +36,13 @@ export function mutatePayload(current: Payload, m: PointMutation): Payload {
     case 'overwritePayload':
       return copyPayload(m.payload);
     case 'setPayload': {
+      // Qdrant's Payload::merge: a null value removes the key instead of storing null.
       const out: Payload = { ...current };
-      for (const k of Object.keys(m.payload)) out[k] = copyJson(m.payload[k]);
+      for (const k of Object.keys(m.payload)) {
+        const v = m.payload[k];
+        if (v === null) delete out[k];
+        else out[k] = copyJson(v);
+      }
       return out;
     }
     case 'deletePayloadKeys': {

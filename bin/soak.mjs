@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Entry point of the `soak` command: loads the TypeScript CLI through tsx (no build step).
+import { tsImport } from 'tsx/esm/api';
+
+const { main } = await tsImport('../harness/cli/main.ts', import.meta.url);
+const io = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  isTTY: Boolean(process.stderr.isTTY),
+  ci: process.env.CI === 'true' || process.env.CI === '1',
+};
+try {
+  const code = await main(process.argv.slice(2), io);
+  process.exitCode = code;
+} catch (e) {
+  process.stderr.write(`soak: internal error: ${e && e.stack ? e.stack : e}\n`);
+  process.exitCode = 3;
+}

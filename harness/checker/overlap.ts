@@ -1,0 +1,201 @@
+// The checker for a read that overlapped ONE update (DESIGN.md §5). Qdrant promises no batch atomicity to
+// such a read, only per-point atomicity: each point the update touched is seen wholly in its before- or
+// its after-state (absent, if it is absent in that state), each untouched point exactly as the model has
+// it. A result passes iff some per-point choice explains it:
+// - retrieve: untouched requested ids exactly; a touched id may be missing iff absent in before or after,
+//   and a returned record equals the before- or the after-record (payload and, if asked, vectors from the
+//   SAME side: a mix is a torn read -> wrong-vector).
+// - count: base + must <= count <= base + may (base: untouched matches; must: touched matching in both
+//   states; may: touched matching in either).
+// - scroll: untouched exact; a touched id may appear iff it matches in before or after, must appear iff it
+//   matches in both; its payload equals its before OR after payload. Membership and content may come from
+//   different sides: Qdrant evaluates the filter on each segment's copy, unions the ids, then retrieves the
+//   newest copy, so a point that matched on its old copy can be returned with its new payload. Accepted.
+// - search: each result is a candidate in before or after with that state's score (within tolerance);
+//   monotone order; completeness is only demanded of untouched candidates (a touched point is never
+//   required) and of the result count, which must reach min(limit, #untouched candidates + #touched points
+//   that are candidates in both states).
+import type { ModelState, StoredPoint } from '../../model/state.ts';
+import { searchCandidates } from '../../model/reads.ts';
+import { compareIds, idKey, type PointId, type ReadOp, type ReadResult, type ScoredPoint } from '../../model/types.ts';
+import { candidacy, cap, distanceOf, jsonEqual, keySet } from './common.ts';
+import { divergence, type Divergence } from './divergence.ts';
+import { checkCountWith, checkRetrieveWith, checkScrollWith, overlapViews } from './pointwise.ts';
+import { searchMembershipDivergence, searchOrderDivergence, shapeDivergence } from './sequential.ts';
+import { betterOf, scoresEqual, strictlyBetter, worseOf } from './tolerance.ts';
+
+type SearchOp = Extract<ReadOp, { kind: 'search' }>;
+
+/** Exact value equality of two model points (the model stores float64; no tolerance here). */
+function samePoint(a: StoredPoint, b: StoredPoint): boolean {
+  if (a === b) return true;
+  if (!jsonEqual(a.payload, b.payload)) return false;
+  const ak = Object.keys(a.vectors);
+  if (ak.length !== Object.keys(b.vectors).length) return false;
+  for (const k of ak) {
+    if (!Object.hasOwn(b.vectors, k)) return false;
+    const x = a.vectors[k];
+    const y = b.vectors[k];
+    if (x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+  }
+  return true;
+}
+
+/** Ids whose point differs between the two states (present in one only, or different content), ascending. */
+export function touchedIds(before: ModelState, after: ModelState): PointId[] {
+  if (before === after) return [];
+  const out: PointId[] = [];
+  for (const p of before.points()) {
+    const q = after.get(p.id);
+    if (q === undefined || !samePoint(p, q)) out.push(p.id);
+  }
+  for (const q of after.points()) if (!before.has(q.id)) out.push(q.id);
+  return out.sort(compareIds);
+}
+
+/**
+ * Checks a read that ran beside the update taking `before` to `after`. `touched` may pass a precomputed
+ * `touchedIds(before, after)` when several reads overlapped the same update.
+ */
+export function checkOverlappedRead(
+  op: ReadOp,
+  before: ModelState,
+  after: ModelState,
+  actual: ReadResult,
+  touched: readonly PointId[] = touchedIds(before, after),
+): Divergence | undefined {
+  const shape = shapeDivergence(op, actual);
+  if (shape) return shape;
+  const touchedKeys = keySet(touched);
+  const views = overlapViews(before, after, touchedKeys);
+  switch (op.kind) {
+    case 'retrieve':
+      return checkRetrieveWith(op, views, (actual as Extract<ReadResult, { kind: 'retrieve' }>).points);
+    case 'count':
+      return checkCountWith(op.filter, views, (actual as Extract<ReadResult, { kind: 'count' }>).count);
+    case 'scroll':
+      return checkScrollWith(op.filter, views, (actual as Extract<ReadResult, { kind: 'scroll' }>).points);
+    case 'search':
+      return checkOverlappedSearch(op, before, after, touched, (actual as Extract<ReadResult, { kind: 'search' }>).points);
+  }
+}
+
+const NOTE = ' in either state of the overlapped update';
+
+function checkOverlappedSearch(
+  op: SearchOp,
+  before: ModelState,
+  after: ModelState,
+  touchedList: readonly PointId[],
+  points: readonly ScoredPoint[],
+): Divergence | undefined {
+  const touched = keySet(touchedList);
+  const distance = distanceOf(after, op.vector);
+  const afterCands = searchCandidates(after, op);
+  const inAfter = new Map<string, number>();
+  for (const c of afterCands) inAfter.set(idKey(c.id), c.score);
+  const inBefore = new Map<string, number>();
+  for (const c of searchCandidates(before, op)) inBefore.set(idKey(c.id), c.score);
+  /** Model scores a returned id may legally carry: one per state in which it is a candidate. */
+  const allowed = (id: PointId): number[] => {
+    const k = idKey(id);
+    if (!touched.has(k)) return inAfter.has(k) ? [inAfter.get(k)!] : [];
+    const out: number[] = [];
+    if (inBefore.has(k)) out.push(inBefore.get(k)!);
+    if (inAfter.has(k)) out.push(inAfter.get(k)!);
+    return out;
+  };
+
+  const membership = searchMembershipDivergence(
+    op,
+    points,
+    (id) => allowed(id).length > 0,
+    (id) => after.has(id) || (touched.has(idKey(id)) && before.has(id)),
+    (id) =>
+      touched.has(idKey(id))
+        ? { before: candidacy(before.get(id), op.vector, op.filter), after: candidacy(after.get(id), op.vector, op.filter) }
+        : candidacy(after.get(id), op.vector, op.filter),
+    NOTE,
+  );
+  if (membership) return membership;
+
+  const wrong = points.filter((p) => !allowed(p.id).some((s) => scoresEqual(p.score, s)));
+  if (wrong.length > 0) {
+    return divergence(
+      'wrong-score',
+      `search returned ${wrong.length} score(s) matching neither the before- nor the after-state's score`,
+      wrong.map((p) => p.id),
+      cap(wrong.map((p) => {
+        const k = idKey(p.id);
+        return touched.has(k)
+          ? { id: p.id, before: inBefore.get(k) ?? null, after: inAfter.get(k) ?? null }
+          : { id: p.id, score: inAfter.get(k)! };
+      })),
+      cap(wrong.map((p) => ({ id: p.id, score: p.score }))),
+    );
+  }
+  const order = searchOrderDivergence(op, after, points);
+  if (order) return order;
+
+  // Completeness. Untouched candidates are the same in both states; touched ones are never required.
+  const limit = Math.max(0, op.limit);
+  const untouched = afterCands.filter((c) => !touched.has(idKey(c.id)));
+  let touchedInBoth = 0;
+  for (const k of touched) if (inBefore.has(k) && inAfter.has(k)) touchedInBoth++;
+  const returned = keySet(points.map((p) => p.id));
+  const lostUntouched = untouched.filter((c) => !returned.has(idKey(c.id)));
+  const summary = (): [unknown, unknown] => [
+    { untouchedTop: cap(untouched.slice(0, limit)), untouchedCandidates: untouched.length, touchedCandidatesInBoth: touchedInBoth },
+    { results: cap(points.map((p) => ({ id: p.id, score: p.score }))) },
+  ];
+
+  const need = Math.min(limit, untouched.length + touchedInBoth);
+  if (points.length < need) {
+    const [e, a] = summary();
+    const named = lostUntouched.length > 0
+      ? lostUntouched.slice(0, need - points.length).map((c) => c.id)
+      : touchedList.filter((id) => inBefore.has(idKey(id)) && inAfter.has(idKey(id)) && !returned.has(idKey(id)));
+    return divergence(
+      'missing-candidate',
+      `search returned ${points.length} results, every per-point choice of state has at least ${need} (limit ${op.limit})`,
+      named,
+      e,
+      a,
+    );
+  }
+  if (points.length < limit) {
+    // Fewer than limit: under any choice the result is every candidate, untouched ones included.
+    if (lostUntouched.length > 0) {
+      const [e, a] = summary();
+      return divergence(
+        'missing-candidate',
+        `search returned fewer than limit results but lacks ${lostUntouched.length} untouched candidate(s)`,
+        lostUntouched.map((c) => c.id),
+        e,
+        a,
+      );
+    }
+    return undefined;
+  }
+  if (limit === 0) return undefined;
+  // Full page: the worst result bounds the k-th score of whatever choice produced it. Per result take the
+  // BEST model score its reported score is consistent with, so the bound is never too strict.
+  let worst: number | undefined;
+  for (const p of points) {
+    const best = allowed(p.id).filter((s) => scoresEqual(p.score, s)).reduce((a, b) => betterOf(distance, a, b));
+    worst = worst === undefined ? best : worseOf(distance, worst, best);
+  }
+  const bound = worst!;
+  const lost = lostUntouched.filter((c) => strictlyBetter(distance, c.score, bound));
+  if (lost.length > 0) {
+    const [e, a] = summary();
+    return divergence(
+      'missing-candidate',
+      `search is missing ${lost.length} untouched candidate(s) scoring strictly better than its worst result ${bound}`,
+      lost.map((c) => c.id),
+      e,
+      a,
+    );
+  }
+  return undefined;
+}

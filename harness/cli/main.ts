@@ -1,0 +1,289 @@
+// The `soak` command line. It parses and validates flags (bad input: one clear line, exit 2),
+// runs the library calls and renders. Exit codes: 0 pass, 1 divergence, 2 bad usage/input,
+// 3 the target failed.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { FAULTS, faultByName, UnknownFaultError } from '../../sut/faults.ts';
+import { SCENARIOS, scenarioByName, UnknownScenarioError } from '../../scenarios/catalog.ts';
+import { STRATEGIES } from '../scheduler/strategies.ts';
+import { replayTrace, runSoak, type RunEvent, type RunResult } from '../soak/runner.ts';
+import { loadTrace, TraceFormatError } from '../trace/trace.ts';
+import { TARGETS } from '../targets.ts';
+import { makeChalk, progressLine, renderDivergence, renderSummary } from '../../reports/console.ts';
+import { toReportJson } from '../../reports/json.ts';
+import { VERSION } from '../version.ts';
+
+export class UsageError extends Error {}
+
+export const EXIT = { pass: 0, divergence: 1, usage: 2, target: 3, interrupted: 130 } as const;
+
+function parseIntArg(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number, got '${v}'`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${v}`);
+  return n;
+}
+
+/** `90s`, `10m`, `1h`, `500ms` or plain seconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--time must look like 30s, 10m or 1h, got '${v}'`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0) throw new UsageError('--time must be positive');
+  return ms;
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+  ci: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function useLive(opts: { ui?: boolean }, io: Io): boolean {
+  if (opts.ui === false) return false;
+  if (opts.ui === true) return io.isTTY;
+  return io.isTTY && !io.ci;
+}
+
+function makeEventSink(io: Io, live: boolean, color: boolean): (e: RunEvent) => void {
+  const c = makeChalk(color);
+  return (e) => {
+    if (e.type === 'progress') {
+      if (live) io.err(`\r${progressLine(e)}   `);
+      else io.err(progressLine(e));
+    } else if (e.type === 'divergence') {
+      if (live) io.err('\n');
+      for (const l of renderDivergence(e.divergence, c)) io.err(l);
+    } else if (e.type === 'end' && live) {
+      io.err('\n');
+    }
+  };
+}
+
+function writeOutputs(dir: string, result: RunResult): string {
+  const reportPath = join(dir, 'report.json');
+  writeFileSync(reportPath, JSON.stringify(toReportJson(result), null, 2) + '\n');
+  return reportPath;
+}
+
+function exitFor(r: RunResult): number {
+  if (r.verdict === 'divergence') return EXIT.divergence;
+  if (r.verdict === 'error') return r.errorKind === 'replay' ? EXIT.usage : EXIT.target;
+  if (r.verdict === 'interrupted') return EXIT.interrupted;
+  return EXIT.pass;
+}
+
+/** Stop flag for Ctrl-C: the first asks the run to stop after the current step (trace and report still written). */
+function interruptFlag(): { stop: () => boolean; dispose: () => void } {
+  let stopped = false;
+  const onSig = () => {
+    if (stopped) process.exit(EXIT.interrupted);
+    stopped = true;
+  };
+  process.on('SIGINT', onSig);
+  process.on('SIGTERM', onSig);
+  return {
+    stop: () => stopped,
+    dispose: () => {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    },
+  };
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let code: number = EXIT.pass;
+  const program = new Command();
+  program
+    .name('soak')
+    .description('Model-based soak testing for segment/proxy/optimizer vector-search engines')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError(false);
+
+  program
+    .command('run')
+    .description('run a seeded soak against a target and the model')
+    .option('--seed <n>', 'seed of the op stream and the scheduler', '42')
+    .option('--ops <n>', 'number of steps (default 5000)')
+    .option('--time <duration>', 'time budget instead of a step count, e.g. 10m')
+    .option('--scenario <name>', 'workload (see `soak scenarios`)', 'default')
+    .option('--shards <n>', 'override the scenario shard count')
+    .option('--readers <n>', 'reader tasks overlapping updates (0 = strictly sequential)')
+    .option('--fault <name>', 'inject a catalogued fault (repeatable; see `soak faults`)', collect, [] as string[])
+    .option('--strategy <name>', `scheduler strategy: ${STRATEGIES.join(' | ')}`)
+    .option('--target <name>', `system under test: ${TARGETS.join(' | ')}`, 'engine')
+    .option('--url <url>', 'Qdrant URL for --target qdrant')
+    .option('--api-key <key>', 'Qdrant API key')
+    .option('--out <dir>', 'output directory (default ./soak-out/<seed>)')
+    .addOption(new Option('--report <format>', 'summary format on stdout').choices(['console', 'json', 'junit', 'md', 'html']).default('console'))
+    .option('--ui', 'live terminal view')
+    .option('--no-ui', 'plain progress lines')
+    .option('--keep-going', 'collect divergences instead of stopping at the first')
+    .action(async (o) => {
+      code = await cmdRun(o, io);
+    });
+
+  program
+    .command('replay')
+    .description('re-execute a trace from its concrete ops and scheduler decisions')
+    .argument('<trace>', 'trace.ndjson written by soak run')
+    .option('--out <dir>', 'where to write the replay report (default: next to the trace)')
+    .option('--ui', 'live terminal view')
+    .option('--no-ui', 'plain progress lines')
+    .action(async (trace: string, o) => {
+      code = await cmdReplay(trace, o, io);
+    });
+
+  program
+    .command('faults')
+    .description('list the fault catalog')
+    .action(() => {
+      for (const f of FAULTS) {
+        io.out(`${f.name.padEnd(30)} ${f.description}`);
+        io.out(`${''.padEnd(30)} from ${f.origin}; symptom ${f.symptoms.join('/')}${f.needsReaders ? '; needs --readers >= 1' : ''}`);
+      }
+    });
+
+  program
+    .command('scenarios')
+    .description('list the named workloads')
+    .action(() => {
+      for (const s of SCENARIOS) {
+        io.out(`${s.name.padEnd(16)} ${s.description}`);
+        io.out(`${''.padEnd(16)} ${s.shards} shard(s), id pool ${s.idPool}, readers ${s.readers}, strategy ${s.strategy}`);
+      }
+    });
+
+  for (const [name, what] of [
+    ['shrink', 'minimise a failing trace'],
+    ['repro', 'export a trace as a vitest test or a Qdrant REST script'],
+    ['sweep', 'many seeds over a worker pool'],
+    ['bench', 'detection power and throughput'],
+    ['serve', 'Qdrant-compatible REST facade over the engine'],
+  ] as const) {
+    program
+      .command(name, { hidden: false })
+      .description(`${what} (not built yet)`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw new UsageError(`'soak ${name}' is not built yet in this version`);
+      });
+  }
+
+  try {
+    await program.parseAsync(['node', 'soak', ...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.pass;
+      return EXIT.usage; // commander already printed its one-line message
+    }
+    if (e instanceof UsageError || e instanceof UnknownFaultError || e instanceof UnknownScenarioError || e instanceof TraceFormatError) {
+      io.err(`soak: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return code;
+}
+
+async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
+  const seed = parseIntArg('--seed', String(o.seed), 0);
+  if (o.ops !== undefined && o.time !== undefined) throw new UsageError('give either --ops or --time, not both');
+  const timeBudgetMs = o.time !== undefined ? parseDuration(String(o.time)) : undefined;
+  const ops = o.ops !== undefined ? parseIntArg('--ops', String(o.ops), 1) : timeBudgetMs !== undefined ? Number.MAX_SAFE_INTEGER : 5000;
+  const base = scenarioByName(String(o.scenario));
+  const shards = o.shards !== undefined ? parseIntArg('--shards', String(o.shards), 1, 26) : base.shards;
+  const readers = o.readers !== undefined ? parseIntArg('--readers', String(o.readers), 0, 8) : base.readers;
+  const faults = (o.fault as string[]).map((f) => faultByName(f).name);
+  const strategy = o.strategy !== undefined ? String(o.strategy) : base.strategy;
+  if (!STRATEGIES.includes(strategy as never)) throw new UsageError(`unknown strategy '${strategy}'; known: ${STRATEGIES.join(', ')}`);
+  const target = String(o.target);
+  if (!TARGETS.includes(target as never)) throw new UsageError(`unknown target '${target}'; known: ${TARGETS.join(', ')}`);
+  if (target === 'qdrant') {
+    io.err("soak: target 'qdrant' (a real server through @qdrant/js-client-rest) is not built yet; use --target engine");
+    return EXIT.target;
+  }
+  const report = String(o.report);
+  if (report !== 'console' && report !== 'json') throw new UsageError(`--report ${report} is not built yet; use console or json`);
+  const outDir = resolve(o.out !== undefined ? String(o.out) : join('soak-out', String(seed)));
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create output directory ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const tracePath = join(outDir, 'trace.ndjson');
+  const live = useLive(o as { ui?: boolean }, io);
+  const color = io.isTTY && !io.ci;
+  const intr = interruptFlag();
+  let result: RunResult;
+  try {
+    result = await runSoak({
+      seed,
+      scenario: { ...base, shards },
+      ops,
+      readers,
+      faults,
+      strategy,
+      keepGoing: Boolean(o.keepGoing),
+      target,
+      timeBudgetMs,
+      tracePath,
+      onEvent: report === 'console' ? makeEventSink(io, live, color) : undefined,
+      shouldStop: intr.stop,
+    });
+  } finally {
+    intr.dispose();
+  }
+  const reportPath = writeOutputs(outDir, result);
+  if (report === 'json') io.out(JSON.stringify(toReportJson(result), null, 2));
+  else {
+    for (const l of renderSummary(result, makeChalk(color))) io.out(l);
+    io.out(`  report: ${reportPath}`);
+  }
+  return exitFor(result);
+}
+
+async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
+  const trace = loadTrace(tracePath);
+  const outDir = resolve(o.out !== undefined ? String(o.out) : join(resolve(tracePath, '..'), 'replay'));
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create output directory ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const live = useLive(o as { ui?: boolean }, io);
+  const color = io.isTTY && !io.ci;
+  const intr = interruptFlag();
+  let result: RunResult;
+  try {
+    result = await replayTrace(trace, {
+      tracePath: join(outDir, 'trace.ndjson'),
+      onEvent: makeEventSink(io, live, color),
+      shouldStop: intr.stop,
+    });
+  } finally {
+    intr.dispose();
+  }
+  writeOutputs(outDir, result);
+  for (const l of renderSummary(result, makeChalk(color))) io.out(l);
+  const recorded = trace.verdict?.divergence;
+  const got = result.divergences[0];
+  if (recorded) {
+    const same = got !== undefined && got.kind === recorded.kind && got.step === recorded.step;
+    io.out(
+      same
+        ? `  reproduced: ${got.kind} at step ${got.step}, as recorded`
+        : `  NOT reproduced: recorded ${recorded.kind} at step ${recorded.step}, replay gave ${got ? `${got.kind} at step ${got.step}` : 'no divergence'}`,
+    );
+  }
+  return exitFor(result);
+}

@@ -1,0 +1,219 @@
+// `soak run` and `soak replay` as library calls: drive a session step by step, write the trace
+// incrementally, emit events for the reports, and return the result. The CLI only parses flags
+// and renders.
+import { performance } from 'node:perf_hooks';
+import type { Scenario } from '../../scenarios/types.ts';
+import { StreamGenerator } from '../stream/generator.ts';
+import type { Step } from '../stream/step.ts';
+import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts';
+import { TRACE_FORMAT, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
+import { SoakSession, TargetCrashError, type DivergenceReport } from './session.ts';
+import { VERSION } from '../version.ts';
+
+export type Verdict = 'pass' | 'divergence' | 'error' | 'interrupted';
+
+export type RunEvent =
+  | { readonly type: 'start'; readonly header: TraceHeader }
+  | { readonly type: 'progress'; readonly steps: number; readonly total: number; readonly marks: Record<string, number>; readonly optimizer: OptimizerCounts }
+  | { readonly type: 'divergence'; readonly divergence: DivergenceReport }
+  | { readonly type: 'end'; readonly result: RunResult };
+
+export interface OptimizerCounts {
+  readonly started: number;
+  readonly finished: number;
+  readonly cancelled: number;
+}
+
+export interface RunResult {
+  readonly verdict: Verdict;
+  readonly header: TraceHeader;
+  readonly steps: number;
+  readonly divergences: readonly DivergenceReport[];
+  readonly marks: Record<string, number>;
+  readonly optimizer: OptimizerCounts;
+  readonly strategy: Record<string, number | string>;
+  readonly decisions: number;
+  readonly elapsedMs: number;
+  readonly message?: string;
+  /** Why an 'error' verdict: the target failed, the trace does not replay, or a harness bug. */
+  readonly errorKind?: 'target' | 'replay' | 'internal';
+  readonly tracePath?: string;
+}
+
+export interface RunConfig {
+  readonly seed: number;
+  readonly scenario: Scenario;
+  readonly ops: number;
+  readonly readers: number;
+  readonly faults: readonly string[];
+  readonly strategy: string;
+  readonly keepGoing: boolean;
+  readonly target: string;
+  readonly url?: string;
+  readonly apiKey?: string;
+  readonly timeBudgetMs?: number;
+  readonly tracePath?: string;
+  readonly onEvent?: (e: RunEvent) => void;
+  /** Polled between steps (Ctrl-C). */
+  readonly shouldStop?: () => boolean;
+  /** Emit a progress event every this many steps. */
+  readonly progressEvery?: number;
+}
+
+/** Cap on collected divergences with --keep-going: after a real divergence most later ones are echoes. */
+const MAX_DIVERGENCES = 50;
+
+function headerFor(cfg: RunConfig): TraceHeader {
+  const options: RunSettings = {
+    ops: cfg.ops,
+    shards: cfg.scenario.shards,
+    readers: cfg.readers,
+    strategy: cfg.strategy,
+    keepGoing: cfg.keepGoing,
+  };
+  return {
+    format: TRACE_FORMAT,
+    seed: cfg.seed,
+    scenario: cfg.scenario.name,
+    scenarioSpec: cfg.scenario,
+    options,
+    faults: [...cfg.faults],
+    target: cfg.target,
+    version: VERSION,
+  };
+}
+
+interface StepFeed {
+  next(session: SoakSession, n: number): { step: Step; decisions?: string[] } | undefined;
+}
+
+export async function runSoak(cfg: RunConfig): Promise<RunResult> {
+  const gen = new StreamGenerator(cfg.scenario, cfg.seed, cfg.readers);
+  const feed: StepFeed = {
+    next: (session, n) => (n < cfg.ops ? { step: gen.next(session.model) } : undefined),
+  };
+  return drive(cfg, headerFor(cfg), feed);
+}
+
+/** Replay a loaded trace's concrete steps and decisions. */
+export async function replayTrace(trace: LoadedTrace, opts: Pick<RunConfig, 'tracePath' | 'onEvent' | 'shouldStop' | 'progressEvery'> = {}): Promise<RunResult> {
+  const h = trace.header;
+  const scenario: Scenario = { ...h.scenarioSpec, shards: h.options.shards };
+  const cfg: RunConfig = {
+    seed: h.seed,
+    scenario,
+    ops: trace.steps.length,
+    readers: h.options.readers,
+    faults: h.faults,
+    strategy: h.options.strategy,
+    keepGoing: h.options.keepGoing,
+    target: h.target,
+    ...opts,
+  };
+  const feed: StepFeed = {
+    next: (_s, n) => {
+      const line = trace.steps[n];
+      if (!line) return undefined;
+      const { n: _n, d, ...step } = line;
+      return { step: step as Step, decisions: expandDecisions(d) };
+    },
+  };
+  return drive(cfg, { ...h, options: { ...h.options, ops: trace.steps.length } }, feed);
+}
+
+async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
+  const t0 = performance.now();
+  const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
+  writer?.header(header);
+  cfg.onEvent?.({ type: 'start', header });
+  const session = new SoakSession({
+    seed: cfg.seed,
+    scenario: cfg.scenario,
+    readers: cfg.readers,
+    faults: cfg.faults,
+    strategy: cfg.strategy,
+    target: cfg.target,
+    url: cfg.url,
+    apiKey: cfg.apiKey,
+  });
+  const divergences: DivergenceReport[] = [];
+  let steps = 0;
+  let verdict: Verdict = 'pass';
+  let message: string | undefined;
+  let errorKind: RunResult['errorKind'];
+  const every = cfg.progressEvery ?? 250;
+  const counts = (): OptimizerCounts => {
+    const o = session.built.introspection?.optimizerStats();
+    return { started: o?.started ?? 0, finished: o?.finished ?? 0, cancelled: o?.cancelled ?? 0 };
+  };
+  const marks = () => session.built.introspection?.marks() ?? {};
+  try {
+    for (;;) {
+      if (cfg.shouldStop?.()) {
+        verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
+        message = 'interrupted';
+        break;
+      }
+      if (cfg.timeBudgetMs !== undefined && performance.now() - t0 > cfg.timeBudgetMs) {
+        message = 'time budget reached';
+        break;
+      }
+      const next = feed.next(session, steps);
+      if (!next) break;
+      const outcome = await session.executeStep(next.step, steps, next.decisions);
+      writer?.step({ n: steps, ...next.step, d: outcome.decisions } as never);
+      steps += 1;
+      for (const d of outcome.divergences) {
+        divergences.push(d);
+        cfg.onEvent?.({ type: 'divergence', divergence: d });
+      }
+      if (outcome.divergences.length > 0) {
+        verdict = 'divergence';
+        if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
+      }
+      if (steps % every === 0) {
+        cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
+        // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+  } catch (e) {
+    verdict = 'error';
+    if (e instanceof TargetCrashError) {
+      errorKind = 'target';
+      message = e.message;
+    } else if (e instanceof ReplayMismatchError) {
+      errorKind = 'replay';
+      message = `trace does not replay: ${e.message}`;
+    } else {
+      errorKind = 'internal';
+      message = `internal error: ${(e as Error).stack ?? String(e)}`;
+    }
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+  const first = divergences[0];
+  writer?.verdict({
+    verdict,
+    steps,
+    ...(first ? { divergence: { kind: first.kind, step: first.step } } : {}),
+    ...(message ? { message } : {}),
+  });
+  writer?.close();
+  const result: RunResult = {
+    verdict,
+    header,
+    steps,
+    divergences,
+    marks: marks(),
+    optimizer: counts(),
+    strategy: session.strategy.describe(),
+    decisions: session.scheduler.decisions,
+    elapsedMs: performance.now() - t0,
+    ...(message ? { message } : {}),
+    ...(errorKind ? { errorKind } : {}),
+    ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),
+  };
+  cfg.onEvent?.({ type: 'end', result });
+  return result;
+}

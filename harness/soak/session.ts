@@ -1,0 +1,230 @@
+// A soak session: one target and one model fed identical steps, the deterministic scheduler
+// interleaving the target's background optimizer with every step, and the blind checker
+// comparing client-visible results. Shared by `soak run` (steps from the generator) and
+// `soak replay` (steps and decisions from a trace).
+import seedrandom from 'seedrandom';
+import type { CollectionSpec, Filter, PointId, ReadOp, ReadResult, Target, UpdateResult } from '../../model/types.ts';
+import { ModelState } from '../../model/state.ts';
+import { answerRead } from '../../model/reads.ts';
+import type { Scenario } from '../../scenarios/types.ts';
+import type { Divergence } from '../checker/divergence.ts';
+import { checkRead, checkUpdateResult } from '../checker/sequential.ts';
+import { checkOverlappedRead } from '../checker/overlap.ts';
+import {
+  DeadlockError,
+  DeterministicScheduler,
+  FirstReadySource,
+  ReplayMismatchError,
+  ReplaySource,
+  StrategySource,
+  TASK_CODES,
+  type Task,
+} from '../scheduler/scheduler.ts';
+import { makeStrategy, type Strategy } from '../scheduler/strategies.ts';
+import type { Step } from '../stream/step.ts';
+import { buildTarget, type BuiltTarget } from '../targets.ts';
+
+export interface SessionConfig {
+  readonly seed: number;
+  readonly scenario: Scenario;
+  readonly readers: number;
+  readonly faults: readonly string[];
+  readonly strategy: string;
+  readonly target: string;
+  readonly url?: string;
+  readonly apiKey?: string;
+}
+
+/** One row of the disagreement matrix: what each read path says about one id. */
+export interface PathRow {
+  readonly path: string;
+  readonly id: PointId;
+  readonly engine: boolean;
+  readonly model: boolean;
+}
+
+export interface DivergenceReport extends Divergence {
+  readonly step: number;
+  readonly stepData: Step;
+  /** Which read of the step diverged: 'update' or the index of the read. */
+  readonly source: 'update' | number;
+  readonly paths: readonly PathRow[];
+  /** Re-asked after the optimizer went quiet: does the target still disagree? */
+  readonly persistsAfterQuiet: boolean | undefined;
+  readonly kindAfterQuiet?: string;
+}
+
+export class TargetCrashError extends Error {}
+
+export interface StepOutcome {
+  readonly decisions: string;
+  readonly divergences: DivergenceReport[];
+}
+
+export class SoakSession {
+  readonly model: ModelState;
+  readonly scheduler = new DeterministicScheduler();
+  readonly built: BuiltTarget;
+  readonly strategy: Strategy;
+  private readonly spec: CollectionSpec;
+
+  constructor(readonly cfg: SessionConfig) {
+    this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
+    this.model = new ModelState(this.spec);
+    this.strategy = makeStrategy(cfg.strategy, seedrandom.alea(`${cfg.seed}:sched`));
+    this.built = buildTarget({
+      kind: cfg.target,
+      spec: this.spec,
+      optimizer: cfg.scenario.optimizer,
+      faults: cfg.faults,
+      executor: this.scheduler,
+      url: cfg.url,
+      apiKey: cfg.apiKey,
+    });
+  }
+
+  get target(): Target {
+    return this.built.target;
+  }
+
+  /** Execute one step; `decisions` replays recorded scheduler choices instead of the strategy. */
+  async executeStep(step: Step, n: number, decisions?: readonly string[]): Promise<StepOutcome> {
+    const s = this.scheduler;
+    const tasks: Task[] = [];
+    let updateActual: UpdateResult | undefined;
+    const readActual: (ReadResult | undefined)[] = [];
+    let updateExpected: UpdateResult | undefined;
+    let before: ModelState | undefined;
+    switch (step.t) {
+      case 'update':
+        updateExpected = this.model.apply(step.op);
+        tasks.push(s.addTask('update', TASK_CODES.update, async () => void (updateActual = await this.target.apply(step.op))));
+        break;
+      case 'read':
+        tasks.push(s.addTask('reader0', TASK_CODES.reader(0), async () => void (readActual[0] = await this.target.read(step.op))));
+        break;
+      case 'overlap':
+        before = this.model.clone();
+        updateExpected = this.model.apply(step.op);
+        tasks.push(s.addTask('update', TASK_CODES.update, async () => void (updateActual = await this.target.apply(step.op))));
+        step.reads.forEach((r, i) => {
+          tasks.push(s.addTask(`reader${i}`, TASK_CODES.reader(i), async () => void (readActual[i] = await this.target.read(r))));
+        });
+        break;
+      case 'control':
+        tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
+        break;
+    }
+    this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background)]);
+    const replay = decisions ? new ReplaySource(decisions) : undefined;
+    const divergences: DivergenceReport[] = [];
+    try {
+      await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy));
+    } catch (e) {
+      if (!(e instanceof DeadlockError)) throw e;
+      const log = s.log.take();
+      divergences.push(this.report({ kind: 'hang', message: e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
+      return { decisions: log, divergences };
+    }
+    if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
+    const decisionLog = s.log.take();
+    for (const t of tasks) {
+      if (t.error !== undefined) throw new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
+    }
+    const crashed = s.crashedBackground();
+    if (crashed.length > 0) throw new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`);
+
+    if (updateExpected && updateActual) {
+      const d = checkUpdateResult(updateExpected, updateActual);
+      if (d) divergences.push(await this.analyse(d, n, step, 'update', undefined));
+    }
+    if (step.t === 'read') {
+      const d = checkRead(step.op, this.model, readActual[0]!);
+      if (d) divergences.push(await this.analyse(d, n, step, 0, step.op));
+    } else if (step.t === 'overlap') {
+      for (let i = 0; i < step.reads.length; i++) {
+        const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!);
+        if (d) divergences.push(await this.analyse(d, n, step, i, step.reads[i]));
+      }
+    }
+    return { decisions: decisionLog, divergences };
+  }
+
+  private report(d: Divergence, n: number, step: Step, source: 'update' | number, extra?: Partial<DivergenceReport>): DivergenceReport {
+    return { ...d, step: n, stepData: step, source, paths: [], persistsAfterQuiet: undefined, ...extra };
+  }
+
+  /** Run one read as a probe task: no interleaving choice is random, so replays match. */
+  private async probeRead(op: ReadOp): Promise<ReadResult> {
+    let out: ReadResult | undefined;
+    const t = this.scheduler.addTask('probe', TASK_CODES.probe, async () => void (out = await this.target.read(op)));
+    await this.scheduler.runUntilDone([t], new FirstReadySource());
+    this.scheduler.log.take();
+    if (t.error !== undefined) throw new TargetCrashError(`target failed in a probe read: ${describeError(t.error)}`);
+    return out!;
+  }
+
+  /** The disagreement matrix over every read path, then the same question once the optimizer is quiet. */
+  private async analyse(d: Divergence, n: number, step: Step, source: 'update' | number, read: ReadOp | undefined): Promise<DivergenceReport> {
+    const paths: PathRow[] = [];
+    const ids = d.ids.slice(0, 3);
+    const filter: Filter | undefined = read && 'filter' in read ? read.filter : undefined;
+    for (const id of ids) {
+      const hasId: Filter = { must: [{ has_id: [id] }] };
+      const both: Filter | undefined = filter ? { must: [filter, { has_id: [id] }] } : undefined;
+      const asks: [string, ReadOp][] = [
+        ['retrieve', { kind: 'retrieve', ids: [id], withVectors: false }],
+        ['count(has_id)', { kind: 'count', filter: hasId }],
+        ['scroll(has_id)', { kind: 'scroll', filter: hasId, limit: 16 }],
+      ];
+      if (both) {
+        asks.push(['count(filter)', { kind: 'count', filter: both }]);
+        asks.push(['scroll(filter)', { kind: 'scroll', filter: both, limit: 16 }]);
+      }
+      if (read?.kind === 'search') {
+        const wide = Math.max(read.limit, this.model.size + 16);
+        asks.push(['search(filter)', { ...read, limit: wide }]);
+        asks.push(['search(unfiltered)', { kind: 'search', vector: read.vector, query: read.query, limit: wide, exact: true }]);
+      }
+      for (const [path, op] of asks) {
+        const engine = contains(await this.probeRead(op), id);
+        const model = contains(answerRead(this.model, op), id);
+        paths.push({ path, id, engine, model });
+      }
+    }
+    let persistsAfterQuiet: boolean | undefined;
+    let kindAfterQuiet: string | undefined;
+    if (this.built.scheduled) {
+      await this.scheduler.runUntilQuiet(new FirstReadySource(), 200_000);
+      this.scheduler.log.take();
+      const again: ReadOp | undefined = read ?? (d.ids.length > 0 ? { kind: 'retrieve', ids: d.ids, withVectors: true } : undefined);
+      if (again) {
+        const d2 = checkRead(again, this.model, await this.probeRead(again));
+        persistsAfterQuiet = d2 !== undefined;
+        kindAfterQuiet = d2?.kind;
+      }
+    }
+    return this.report(d, n, step, source, { paths, persistsAfterQuiet, ...(kindAfterQuiet ? { kindAfterQuiet } : {}) });
+  }
+
+  async close(): Promise<void> {
+    await this.target.close();
+  }
+}
+
+function contains(r: ReadResult, id: PointId): boolean {
+  const same = (x: PointId) => x === id;
+  switch (r.kind) {
+    case 'count':
+      return r.count > 0;
+    case 'retrieve':
+    case 'scroll':
+    case 'search':
+      return r.points.some((p) => same(p.id));
+  }
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}`;
+  return String(e);
+}

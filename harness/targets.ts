@@ -1,0 +1,58 @@
+// The target registry: the harness asks for a Target by name and never touches engine internals.
+// Introspection (marks, optimizer counters) is optional and only feeds reports.
+import type { CollectionSpec, Target } from '../model/types.ts';
+import type { Executor } from '../sut/engine/executor.ts';
+import { EngineCollection } from '../sut/engine/collection.ts';
+import { switchesFor } from '../sut/faults.ts';
+import type { OptimizerSettings } from '../scenarios/types.ts';
+
+export interface TargetIntrospection {
+  marks(): Record<string, number>;
+  optimizerStats(): { started: number; finished: number; cancelled: number; skipped: number };
+}
+
+export interface BuiltTarget {
+  readonly target: Target;
+  readonly introspection?: TargetIntrospection;
+  /** The target runs its background work on the executor it was given (so the scheduler owns it). */
+  readonly scheduled: boolean;
+}
+
+export interface TargetRequest {
+  readonly kind: string;
+  readonly spec: CollectionSpec;
+  readonly optimizer: OptimizerSettings;
+  readonly faults: readonly string[];
+  readonly executor: Executor;
+  readonly url?: string;
+  readonly apiKey?: string;
+}
+
+export class TargetUnavailableError extends Error {}
+export class UnknownTargetError extends Error {}
+
+export const TARGETS = ['engine', 'qdrant'] as const;
+
+export function buildTarget(req: TargetRequest): BuiltTarget {
+  switch (req.kind) {
+    case 'engine': {
+      const engine = new EngineCollection({
+        spec: req.spec,
+        optimizer: req.optimizer,
+        faults: switchesFor(req.faults),
+        executor: req.executor,
+      });
+      return {
+        target: engine,
+        scheduled: true,
+        introspection: { marks: () => engine.marks.toJSON(), optimizerStats: () => engine.optimizerStats() },
+      };
+    }
+    case 'qdrant':
+      throw new TargetUnavailableError(
+        "target 'qdrant' (a real server through @qdrant/js-client-rest) is not built yet; use --target engine",
+      );
+    default:
+      throw new UnknownTargetError(`unknown target '${req.kind}'; known: ${TARGETS.join(', ')}`);
+  }
+}

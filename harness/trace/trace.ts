@@ -1,0 +1,143 @@
+// The NDJSON trace: a header, one line per step with the concrete op(s) and the scheduler
+// decisions, and the verdict. Written line by line with synchronous appends, so a crash or a
+// Ctrl-C leaves a replayable prefix. Replay never regenerates from the seed.
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { Scenario } from '../../scenarios/types.ts';
+import type { Step } from '../stream/step.ts';
+import { isDecisionString } from '../scheduler/scheduler.ts';
+import { validateStep } from './validate.ts';
+
+export const TRACE_FORMAT = 'segment-soak/trace@1';
+
+export interface RunSettings {
+  readonly ops: number;
+  readonly shards: number;
+  readonly readers: number;
+  readonly strategy: string;
+  readonly keepGoing: boolean;
+}
+
+export interface TraceHeader {
+  readonly format: typeof TRACE_FORMAT;
+  readonly seed: number;
+  readonly scenario: string;
+  /** The fully resolved workload, so replay does not depend on today's catalog. */
+  readonly scenarioSpec: Scenario;
+  readonly options: RunSettings;
+  readonly faults: readonly string[];
+  readonly target: string;
+  readonly version: string;
+}
+
+export type TraceStepLine = Step & { readonly n: number; /** scheduler decisions */ readonly d: string };
+
+export interface TraceVerdictLine {
+  readonly verdict: 'pass' | 'divergence' | 'error' | 'interrupted';
+  readonly steps: number;
+  readonly divergence?: { readonly kind: string; readonly step: number };
+  readonly message?: string;
+}
+
+export interface LoadedTrace {
+  readonly header: TraceHeader;
+  readonly steps: TraceStepLine[];
+  readonly verdict: TraceVerdictLine | undefined;
+}
+
+export class TraceFormatError extends Error {
+  constructor(readonly line: number, detail: string) {
+    super(`trace line ${line}: ${detail}`);
+  }
+}
+
+export class TraceWriter {
+  private fd: number | undefined;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  private line(obj: unknown): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, JSON.stringify(obj) + '\n');
+  }
+  header(h: TraceHeader): void {
+    this.line(h);
+  }
+  step(s: TraceStepLine): void {
+    this.line(s);
+  }
+  verdict(v: TraceVerdictLine): void {
+    this.line(v);
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function validateHeader(h: unknown): TraceHeader {
+  if (!isObj(h)) throw new TraceFormatError(1, 'header is not a JSON object');
+  if (h.format !== TRACE_FORMAT) throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}")`);
+  if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed)) throw new TraceFormatError(1, 'header.seed must be an integer');
+  if (typeof h.scenario !== 'string') throw new TraceFormatError(1, 'header.scenario must be a string');
+  if (!isObj(h.scenarioSpec) || !Array.isArray(h.scenarioSpec.vectors) || typeof h.scenarioSpec.shards !== 'number') {
+    throw new TraceFormatError(1, 'header.scenarioSpec is missing or malformed');
+  }
+  if (!isObj(h.options)) throw new TraceFormatError(1, 'header.options must be an object');
+  const o = h.options;
+  for (const k of ['ops', 'shards', 'readers'] as const) {
+    if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0) throw new TraceFormatError(1, `header.options.${k} must be a non-negative integer`);
+  }
+  if (typeof o.strategy !== 'string') throw new TraceFormatError(1, 'header.options.strategy must be a string');
+  if (!Array.isArray(h.faults) || !h.faults.every((f) => typeof f === 'string')) throw new TraceFormatError(1, 'header.faults must be a list of names');
+  if (typeof h.target !== 'string') throw new TraceFormatError(1, 'header.target must be a string');
+  return h as unknown as TraceHeader;
+}
+
+/** Parse and validate a trace; the error names the first bad line. */
+export function parseTrace(text: string): LoadedTrace {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0) throw new TraceFormatError(1, 'empty file (expected a header line)');
+  const parse = (i: number): unknown => {
+    try {
+      return JSON.parse(lines[i]);
+    } catch (e) {
+      throw new TraceFormatError(i + 1, `not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const header = validateHeader(parse(0));
+  const steps: TraceStepLine[] = [];
+  let verdict: TraceVerdictLine | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const obj = parse(i);
+    if (!isObj(obj)) throw new TraceFormatError(i + 1, 'not a JSON object');
+    if ('verdict' in obj) {
+      if (i !== lines.length - 1) throw new TraceFormatError(i + 1, 'verdict line before the end of the trace');
+      if (!['pass', 'divergence', 'error', 'interrupted'].includes(obj.verdict as string)) {
+        throw new TraceFormatError(i + 1, `unknown verdict ${JSON.stringify(obj.verdict)}`);
+      }
+      verdict = obj as unknown as TraceVerdictLine;
+      break;
+    }
+    if (obj.n !== steps.length) throw new TraceFormatError(i + 1, `step number ${JSON.stringify(obj.n)} out of sequence (expected ${steps.length})`);
+    if (typeof obj.d !== 'string' || !isDecisionString(obj.d)) throw new TraceFormatError(i + 1, 'field "d" must be a scheduler decision string');
+    const problem = validateStep(obj, header.scenarioSpec.vectors as Scenario['vectors'], header.options.readers);
+    if (problem) throw new TraceFormatError(i + 1, problem);
+    steps.push(obj as unknown as TraceStepLine);
+  }
+  return { header, steps, verdict };
+}
+
+export function loadTrace(path: string): LoadedTrace {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TraceFormatError(0, `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseTrace(text);
+}

@@ -1,0 +1,182 @@
+// Structural validation of steps read from a trace: a malformed op must be rejected with a
+// precise message, never reach the engine and crash it.
+import type { VectorParams } from '../../model/types.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function isId(x: unknown): boolean {
+  return (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) || (typeof x === 'string' && /^[0-9a-f-]{36}$/.test(x));
+}
+
+function checkIds(x: unknown, what: string): string | undefined {
+  if (!Array.isArray(x)) return `${what} must be a list of ids`;
+  for (const id of x) if (!isId(id)) return `${what} has a bad id ${JSON.stringify(id)}`;
+  return undefined;
+}
+
+function checkVectors(x: unknown, vectors: readonly VectorParams[], what: string): string | undefined {
+  if (!isObj(x)) return `${what} must be an object of named vectors`;
+  for (const [name, v] of Object.entries(x)) {
+    const p = vectors.find((q) => q.name === name);
+    if (!p) return `${what} names an unknown vector '${name}'`;
+    if (!Array.isArray(v) || v.length !== p.size || !v.every((c) => typeof c === 'number' && Number.isFinite(c))) {
+      return `${what}.${name} must be ${p.size} finite numbers`;
+    }
+  }
+  return undefined;
+}
+
+function checkFilter(x: unknown, what: string, depth = 0): string | undefined {
+  if (depth > 16) return `${what} is nested too deeply`;
+  if (!isObj(x)) return `${what} must be a filter object`;
+  for (const k of Object.keys(x)) {
+    if (!['must', 'should', 'must_not', 'min_should'].includes(k)) return `${what} has an unknown clause '${k}'`;
+  }
+  for (const k of ['must', 'should', 'must_not'] as const) {
+    if (x[k] === undefined) continue;
+    const list = Array.isArray(x[k]) ? (x[k] as unknown[]) : [x[k]];
+    for (const c of list) {
+      const p = checkCondition(c, `${what}.${k}`, depth + 1);
+      if (p) return p;
+    }
+  }
+  if (x.min_should !== undefined) {
+    const m = x.min_should;
+    if (!isObj(m) || !Array.isArray(m.conditions) || typeof m.min_count !== 'number') return `${what}.min_should is malformed`;
+    for (const c of m.conditions) {
+      const p = checkCondition(c, `${what}.min_should`, depth + 1);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+function checkCondition(c: unknown, what: string, depth: number): string | undefined {
+  if (!isObj(c)) return `${what} has a condition that is not an object`;
+  if ('key' in c) {
+    if (typeof c.key !== 'string') return `${what}: condition key must be a string`;
+    if (c.match === undefined && c.range === undefined && c.values_count === undefined) return `${what}: field condition '${c.key}' has no match/range/values_count`;
+    return undefined;
+  }
+  if ('has_id' in c) return checkIds(c.has_id, `${what}.has_id`);
+  if ('is_empty' in c || 'is_null' in c) {
+    const v = (c.is_empty ?? c.is_null) as unknown;
+    return isObj(v) && typeof v.key === 'string' ? undefined : `${what}: is_empty/is_null needs {key}`;
+  }
+  if ('has_vector' in c) return typeof c.has_vector === 'string' ? undefined : `${what}: has_vector must name a vector`;
+  if ('nested' in c) {
+    const n = c.nested;
+    if (!isObj(n) || typeof n.key !== 'string') return `${what}: nested needs {key, filter}`;
+    return checkFilter(n.filter, `${what}.nested.filter`, depth + 1);
+  }
+  return checkFilter(c, what, depth + 1);
+}
+
+function checkSelector(x: unknown, what: string): string | undefined {
+  if (!isObj(x)) return `${what} must be {ids} or {filter}`;
+  if ('ids' in x) return checkIds(x.ids, `${what}.ids`);
+  if ('filter' in x) return checkFilter(x.filter, `${what}.filter`);
+  return `${what} must be {ids} or {filter}`;
+}
+
+export function validateUpdateOp(op: unknown, vectors: readonly VectorParams[]): string | undefined {
+  if (!isObj(op) || typeof op.kind !== 'string') return 'op must be an object with a kind';
+  switch (op.kind) {
+    case 'upsert':
+      if (!Array.isArray(op.points)) return 'upsert.points must be a list';
+      for (const p of op.points) {
+        if (!isObj(p) || !isId(p.id)) return 'upsert point needs a valid id';
+        const e = checkVectors(p.vectors, vectors, 'upsert point vectors');
+        if (e) return e;
+        if (!isObj(p.payload)) return 'upsert point payload must be an object';
+      }
+      return undefined;
+    case 'delete':
+      return checkIds(op.ids, 'delete.ids');
+    case 'deleteByFilter':
+      return checkFilter(op.filter, 'deleteByFilter.filter');
+    case 'setPayload':
+    case 'overwritePayload':
+      return checkSelector(op.selector, `${op.kind}.selector`) ?? (isObj(op.payload) ? undefined : `${op.kind}.payload must be an object`);
+    case 'deletePayloadKeys':
+      return (
+        checkSelector(op.selector, 'deletePayloadKeys.selector') ??
+        (Array.isArray(op.keys) && op.keys.every((k) => typeof k === 'string') ? undefined : 'deletePayloadKeys.keys must be strings')
+      );
+    case 'clearPayload':
+      return checkSelector(op.selector, 'clearPayload.selector');
+    case 'updateVectors':
+      if (!Array.isArray(op.points)) return 'updateVectors.points must be a list';
+      for (const p of op.points) {
+        if (!isObj(p) || !isId(p.id)) return 'updateVectors point needs a valid id';
+        const e = checkVectors(p.vectors, vectors, 'updateVectors vectors');
+        if (e) return e;
+      }
+      return undefined;
+    case 'deleteVectors':
+      return (
+        checkIds(op.ids, 'deleteVectors.ids') ??
+        (Array.isArray(op.names) && op.names.every((n) => vectors.some((v) => v.name === n)) ? undefined : 'deleteVectors.names must name configured vectors')
+      );
+    case 'createFieldIndex':
+      if (typeof op.field !== 'string') return 'createFieldIndex.field must be a string';
+      return ['keyword', 'integer', 'float', 'bool'].includes(op.schema as string) ? undefined : `createFieldIndex.schema ${JSON.stringify(op.schema)} is not supported`;
+    case 'dropFieldIndex':
+      return typeof op.field === 'string' ? undefined : 'dropFieldIndex.field must be a string';
+    default:
+      return `unknown update kind '${op.kind}'`;
+  }
+}
+
+export function validateReadOp(op: unknown, vectors: readonly VectorParams[]): string | undefined {
+  if (!isObj(op) || typeof op.kind !== 'string') return 'read must be an object with a kind';
+  const filt = op.filter === undefined ? undefined : checkFilter(op.filter, `${op.kind}.filter`);
+  switch (op.kind) {
+    case 'retrieve':
+      return checkIds(op.ids, 'retrieve.ids') ?? (typeof op.withVectors === 'boolean' ? undefined : 'retrieve.withVectors must be a boolean');
+    case 'count':
+      return filt;
+    case 'scroll':
+      return filt ?? (Number.isInteger(op.limit) && (op.limit as number) > 0 ? undefined : 'scroll.limit must be a positive integer');
+    case 'search': {
+      const p = vectors.find((v) => v.name === op.vector);
+      if (!p) return `search.vector names an unknown vector ${JSON.stringify(op.vector)}`;
+      if (!Array.isArray(op.query) || op.query.length !== p.size || !op.query.every((c) => typeof c === 'number' && Number.isFinite(c))) {
+        return `search.query must be ${p.size} finite numbers`;
+      }
+      if (!Number.isInteger(op.limit) || (op.limit as number) <= 0) return 'search.limit must be a positive integer';
+      if (typeof op.exact !== 'boolean') return 'search.exact must be a boolean';
+      return filt;
+    }
+    default:
+      return `unknown read kind '${op.kind}'`;
+  }
+}
+
+export function validateStep(s: Obj, vectors: readonly VectorParams[], readers: number): string | undefined {
+  switch (s.t) {
+    case 'update':
+      return validateUpdateOp(s.op, vectors);
+    case 'read':
+      return validateReadOp(s.op, vectors);
+    case 'overlap': {
+      const e = validateUpdateOp(s.op, vectors);
+      if (e) return e;
+      if (!Array.isArray(s.reads) || s.reads.length === 0) return 'overlap.reads must be a non-empty list';
+      if (s.reads.length > Math.max(1, readers)) return `overlap has ${s.reads.length} reads but the run had ${readers} readers`;
+      for (const r of s.reads) {
+        const p = validateReadOp(r, vectors);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    case 'control': {
+      const op = s.op;
+      if (!isObj(op) || (op.kind !== 'snapshot' && op.kind !== 'cancelOptimization')) return 'control op must be snapshot or cancelOptimization';
+      return Number.isInteger(op.shard) && (op.shard as number) >= 0 ? undefined : 'control op needs a shard number';
+    }
+    default:
+      return `unknown step type ${JSON.stringify(s.t)}`;
+  }
+}

@@ -1,0 +1,2 @@
+// The harness version written into every trace header.
+export const VERSION = '0.1.0';

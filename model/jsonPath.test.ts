@@ -1,0 +1,63 @@
+import { describe, it, expect } from 'vitest';
+import { deepCopy, parsePath, readPath, removePath } from './jsonPath.ts';
+import type { Payload } from './types.ts';
+
+describe('parsePath', () => {
+  it('parses keys, indexes and wildcards', () => {
+    expect(parsePath('a.b[].c[2]')).toEqual([
+      { kind: 'key', key: 'a' },
+      { kind: 'key', key: 'b' },
+      { kind: 'all' },
+      { kind: 'key', key: 'c' },
+      { kind: 'index', index: 2 },
+    ]);
+  });
+  it('rejects malformed paths', () => {
+    for (const bad of ['', '.a', 'a.', 'a..b', '[0]', 'a[x]', 'a]', 'a[0]b', 'a[']) expect(parsePath(bad), bad).toBeUndefined();
+  });
+});
+
+describe('readPath', () => {
+  it('does not see inherited properties', () => {
+    expect(readPath({}, 'constructor')).toBeUndefined();
+    expect(readPath({ a: {} }, 'a.toString')).toBeUndefined();
+  });
+});
+
+describe('removePath (delete_payload keys)', () => {
+  const base = (): Payload => ({ a: 1, o: { x: 1, y: 2 }, arr: [{ x: 1, y: 1 }, { x: 2 }, 3], list: [1, 2] });
+  it('a plain key removes the top-level key', () => {
+    const p = base();
+    removePath(p, 'a');
+    removePath(p, 'missing');
+    expect(p).toEqual({ o: { x: 1, y: 2 }, arr: [{ x: 1, y: 1 }, { x: 2 }, 3], list: [1, 2] });
+  });
+  it('nested keys, through `[]`, are removed in place', () => {
+    const p = base();
+    removePath(p, 'o.x');
+    removePath(p, 'arr[].x');
+    expect(p.o).toEqual({ y: 2 });
+    expect(p.arr).toEqual([{ y: 1 }, {}, 3]);
+  });
+  it('a trailing `[]` empties the array; a trailing `[n]` is a no-op', () => {
+    const p = base();
+    removePath(p, 'list[0]');
+    expect(p.list).toEqual([1, 2]);
+    removePath(p, 'list[]');
+    expect(p.list).toEqual([]);
+    removePath(p, 'arr[0].y');
+    expect(p.arr).toEqual([{ x: 1 }, { x: 2 }, 3]);
+  });
+});
+
+describe('deepCopy', () => {
+  it('copies deeply, including awkward keys as own properties', () => {
+    const src = JSON.parse('{"__proto__": {"x": 1}, "a": [{"b": 2}]}') as Payload;
+    const copy = deepCopy(src);
+    expect(copy).toEqual(src);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    (src.a as any)[0].b = 3;
+    expect((copy.a as any)[0].b).toBe(2);
+  });
+});

@@ -1,0 +1,66 @@
+// Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
+// aggressive optimizer) driven straight through by a pass-through executor, a fixed mixed op
+// stream. Run: `npx tsx sut/engine/bench.ts [ops]`. A benchmark, not a test: it asserts nothing.
+import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
+import { EngineCollection } from './collection.ts';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TAGS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+
+export function makeOp(rng: () => number, pool: number): UpdateOp | ReadOp {
+  const id = (): PointId => 1 + Math.floor(rng() * pool);
+  const vec = (n: number) => Array.from({ length: n }, () => rng() * 2 - 1);
+  const payload = () => ({ num: Math.floor(rng() * 20), tag: TAGS[Math.floor(rng() * 8)], f: rng() });
+  const filter = (): Filter => (rng() < 0.5 ? { must: [{ key: 'tag', match: { value: TAGS[Math.floor(rng() * 8)] } }] } : { must: [{ key: 'num', range: { gte: 5, lt: 9 } }] });
+  const r = rng();
+  if (r < 0.35) {
+    const points = Array.from({ length: 1 + Math.floor(rng() * 4) }, () => ({ id: id(), vectors: { dense: vec(8), dot: vec(4) }, payload: payload() }));
+    const seen = new Set<PointId>();
+    return { kind: 'upsert', points: points.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true))) };
+  }
+  if (r < 0.45) return { kind: 'delete', ids: [id(), id()] };
+  if (r < 0.55) return { kind: 'setPayload', selector: { ids: [id()] }, payload: { num: Math.floor(rng() * 20) } };
+  if (r < 0.6) return { kind: 'updateVectors', points: [{ id: id(), vectors: { dense: vec(8) } }] };
+  if (r < 0.75) return { kind: 'search', vector: 'dense', query: vec(8), limit: 10, exact: true, ...(rng() < 0.6 ? { filter: filter() } : {}) };
+  if (r < 0.85) return { kind: 'retrieve', ids: [id(), id(), id()], withVectors: false };
+  if (r < 0.95) return { kind: 'count', filter: filter() };
+  return { kind: 'scroll', filter: filter(), limit: 50 };
+}
+
+export async function benchEngine(ops: number): Promise<{ opsPerSec: number; elapsedMs: number; finished: number }> {
+  const engine = new EngineCollection({
+    spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
+  });
+  const rng = mulberry32(7);
+  const pool = 1400; // ~1,000 live points at steady state with this delete share
+  for (let i = 1; i <= 1000; i++) {
+    await engine.apply({ kind: 'upsert', points: [{ id: i, vectors: { dense: Array.from({ length: 8 }, () => rng() * 2 - 1), dot: [rng(), rng(), rng(), rng()] }, payload: { num: i % 20, tag: TAGS[i % 8] } }] });
+  }
+  await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
+  const stream = Array.from({ length: ops }, () => makeOp(rng, pool));
+  const t0 = performance.now();
+  for (const op of stream) {
+    if (op.kind === 'search' || op.kind === 'retrieve' || op.kind === 'count' || op.kind === 'scroll') await engine.read(op);
+    else await engine.apply(op);
+  }
+  const elapsedMs = performance.now() - t0;
+  const finished = engine.optimizerStats().finished;
+  await engine.close();
+  return { opsPerSec: Math.round((ops / elapsedMs) * 1000), elapsedMs, finished };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const ops = Number(process.argv[2] ?? 50_000);
+  const r = await benchEngine(ops);
+  console.log(`engine alone: ${ops} mixed ops in ${r.elapsedMs.toFixed(0)} ms = ${r.opsPerSec} ops/s; ${r.finished} optimizations finished`);
+}

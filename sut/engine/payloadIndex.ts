@@ -1,0 +1,605 @@
+// One segment's payload index (Qdrant's `StructPayloadIndex`, qdrant-engine.md §1.7-§1.8): field
+// postings, cardinality estimation with primary clauses, and `queryPoints` (`iter_filtered_points`).
+//
+// Field indexes (only for plain top-level keys; a schema on a key with `.`/`[` is recorded so that
+// `indexedFields()` reports it, but it gets no postings and behaves as unindexed):
+// - keyword: string value -> offsets
+// - integer: exact i64 integer value -> offsets (match), plus a sorted key array over the same map (range)
+// - float:   finite number -> offsets, sorted keys (range)
+// - bool:    true/false -> offsets
+// Array values index each element (one level; nested arrays, like other type-mismatched values, are
+// not indexed). The checker never matches what the index skips, with one exception handled here: a
+// non-integer number under an integer index still passes `range`, so an integer index also keeps the
+// set of offsets holding such numbers and a range enumerates them too (Qdrant would miss them; we
+// must agree with an unindexed scan).
+//
+// Correctness never depends on postings being exact: `queryPoints` drops non-live offsets
+// (postings may outlive a tombstone in a race, §1.7) and always re-checks the whole filter.
+// Primary clauses are only produced where the candidates are a superset of the matches.
+//
+// Estimation follows `query_estimator.rs`. `total` is the number of live points: the `liveCountFn`
+// passed to the constructor, else the view's `availablePointCount` if it has one (Segment does: the
+// tracker's forward-map size), else a scan of `view.isLive`.
+// min_should is estimated as a `should` over its conditions WITHOUT primaries (Qdrant enumerates
+// k-combinations; we keep its two exact edges: min_count <= 0 is exact(total), min_count > n exact(0)).
+import type {
+  Condition,
+  FieldCondition,
+  FieldSchema,
+  Filter,
+  HasIdCondition,
+  JsonValue,
+  Payload,
+  RangeCondition,
+} from '../../model/types.ts';
+import type { PointView } from './pointView.ts';
+import {
+  asConditionList,
+  boundsPredicate,
+  compileFilter,
+  conditionKind,
+  isExactInt,
+  isPlainKey,
+  needsOwnGuard,
+  ownValue,
+} from './filterCheck.ts';
+
+/** An indexed condition that can enumerate a superset of its matching offsets. */
+export type PrimaryClause =
+  | {
+      readonly kind: 'field';
+      readonly field: string;
+      readonly schema: FieldSchema;
+      readonly condition: FieldCondition;
+    }
+  | {
+      readonly kind: 'has_id';
+      readonly condition: HasIdCondition;
+      /** Live offsets the ids resolved to (deduplicated, ascending) at estimation time. */
+      readonly offsets: readonly number[];
+    };
+
+export interface CardinalityEstimation {
+  min: number;
+  exp: number;
+  max: number;
+  primary: PrimaryClause[];
+}
+
+export type IndexKey = string | number | boolean;
+
+/** Optional extra a PointView may offer: the live point count in O(1). */
+export interface LiveCounted {
+  readonly availablePointCount: number;
+}
+
+// ---------------------------------------------------------------- estimation algebra
+
+/** Rust's `(x.round()) as usize`: NaN and negatives saturate to 0. */
+function usize(x: number): number {
+  return x > 0 ? Math.round(x) : 0;
+}
+
+export function exactEstimation(n: number, primary: PrimaryClause[] = []): CardinalityEstimation {
+  return { min: n, exp: n, max: n, primary };
+}
+
+export function unknownEstimation(total: number): CardinalityEstimation {
+  return { min: 0, exp: Math.floor(total / 2), max: total, primary: [] };
+}
+
+export function combineMustEstimations(ests: readonly CardinalityEstimation[], total: number): CardinalityEstimation {
+  let min = total;
+  let max = total;
+  let prob = 1;
+  let best: CardinalityEstimation | undefined;
+  for (let i = 0; i < ests.length; i++) {
+    const e = ests[i];
+    min = Math.max(0, min + e.min - total);
+    max = i === 0 ? e.max : Math.min(max, e.max);
+    prob *= e.exp / total;
+    if (e.primary.length > 0 && (best === undefined || e.exp < best.exp)) best = e;
+  }
+  return { min, exp: usize(prob * total), max, primary: best !== undefined ? best.primary.slice() : [] };
+}
+
+export function combineShouldEstimations(ests: readonly CardinalityEstimation[], total: number): CardinalityEstimation {
+  let primary: PrimaryClause[] = [];
+  for (const e of ests) {
+    if (e.primary.length === 0) {
+      primary = [];
+      break;
+    }
+    for (const p of e.primary) primary.push(p);
+  }
+  let notHit = 1;
+  let min = 0;
+  let sumMax = 0;
+  for (const e of ests) {
+    notHit *= (total - e.exp) / total;
+    if (e.min > min) min = e.min;
+    sumMax += e.max;
+  }
+  return { min, exp: usize((1 - notHit) * total), max: Math.min(sumMax, total), primary };
+}
+
+export function invertEstimation(e: CardinalityEstimation, total: number): CardinalityEstimation {
+  return {
+    min: Math.max(0, total - e.max),
+    exp: Math.max(0, total - e.exp),
+    max: Math.max(0, total - e.min),
+    primary: [],
+  };
+}
+
+function clampTo(e: CardinalityEstimation, total: number): CardinalityEstimation {
+  if (e.max <= total) return e;
+  return { min: Math.min(e.min, total), exp: Math.min(e.exp, total), max: total, primary: e.primary };
+}
+
+// ---------------------------------------------------------------- one field's postings
+
+function aboveLower(k: number, r: RangeCondition): boolean {
+  return (r.gt === undefined || r.gt === null || k > r.gt) && (r.gte === undefined || r.gte === null || k >= r.gte);
+}
+
+function belowUpper(k: number, r: RangeCondition): boolean {
+  return (r.lt === undefined || r.lt === null || k < r.lt) && (r.lte === undefined || r.lte === null || k <= r.lte);
+}
+
+function hasSorted(sorted: readonly number[], k: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === k;
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+
+class FieldPostings {
+  readonly postings = new Map<IndexKey, Set<number>>();
+  /** offset -> number of postings holding it (>= 1). Its size is the count of indexed points. */
+  private readonly perPoint = new Map<number, number>();
+  /** Offsets held by more than one posting: while 0, posting sizes add up exactly. */
+  multi = 0;
+  readonly numeric: boolean;
+  /** integer schema only: offsets whose value holds a non-integer number (range must see them). */
+  readonly nonInteger: Set<number> | null;
+  // numeric key order: `sorted` holds live keys plus `stale` dead ones; `pending` live keys not yet merged.
+  private sorted: number[] = [];
+  private readonly pending = new Set<number>();
+  private stale = 0;
+  readonly guard: boolean;
+
+  constructor(
+    readonly field: string,
+    readonly schema: FieldSchema,
+  ) {
+    this.numeric = schema === 'integer' || schema === 'float';
+    this.nonInteger = schema === 'integer' ? new Set<number>() : null;
+    this.guard = needsOwnGuard(field);
+  }
+
+  get indexedPoints(): number {
+    return this.perPoint.size;
+  }
+
+  /** The posting key of one element, or undefined when this schema does not index it. */
+  keyOf(x: JsonValue): IndexKey | undefined {
+    switch (this.schema) {
+      case 'keyword':
+        return typeof x === 'string' ? x : undefined;
+      case 'integer':
+        return typeof x === 'number' && isExactInt(x) ? x : undefined;
+      case 'float':
+        return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+      case 'bool':
+        return typeof x === 'boolean' ? x : undefined;
+    }
+  }
+
+  private addOne(offset: number, x: JsonValue): number {
+    const k = this.keyOf(x);
+    if (k === undefined) {
+      if (this.nonInteger !== null && typeof x === 'number') this.nonInteger.add(offset);
+      return 0;
+    }
+    let p = this.postings.get(k);
+    if (p === undefined) {
+      p = new Set<number>();
+      this.postings.set(k, p);
+      if (this.numeric) this.keyBorn(k as number);
+    } else if (p.has(offset)) {
+      return 0;
+    }
+    p.add(offset);
+    return 1;
+  }
+
+  private removeOne(offset: number, x: JsonValue): number {
+    const k = this.keyOf(x);
+    if (k === undefined) return 0;
+    const p = this.postings.get(k);
+    if (p === undefined || !p.delete(offset)) return 0;
+    if (p.size === 0) {
+      this.postings.delete(k);
+      if (this.numeric) this.keyDied(k as number);
+    }
+    return 1;
+  }
+
+  private adjust(offset: number, delta: number): void {
+    if (delta === 0) return;
+    const before = this.perPoint.get(offset) ?? 0;
+    const after = Math.max(0, before + delta);
+    if (after === 0) this.perPoint.delete(offset);
+    else this.perPoint.set(offset, after);
+    if (before > 1 && after <= 1) this.multi--;
+    else if (before <= 1 && after > 1) this.multi++;
+  }
+
+  /** Index the value stored under this field at `offset`. */
+  add(offset: number, v: JsonValue): void {
+    let n = 0;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) n += this.addOne(offset, v[i]);
+    } else {
+      n = this.addOne(offset, v);
+    }
+    this.adjust(offset, n);
+  }
+
+  /** Un-index the value previously stored under this field at `offset`. */
+  remove(offset: number, v: JsonValue): void {
+    if (this.nonInteger !== null) this.nonInteger.delete(offset);
+    let n = 0;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) n += this.removeOne(offset, v[i]);
+    } else {
+      n = this.removeOne(offset, v);
+    }
+    this.adjust(offset, -n);
+  }
+
+  private keyBorn(k: number): void {
+    if (hasSorted(this.sorted, k)) this.stale--;
+    else this.pending.add(k);
+  }
+
+  private keyDied(k: number): void {
+    if (!this.pending.delete(k)) this.stale++;
+  }
+
+  private ensureSorted(): void {
+    if (this.pending.size <= 32 && (this.stale <= 32 || this.stale * 2 <= this.sorted.length)) return;
+    const fresh = Array.from(this.pending).sort(byNumber);
+    const old = this.sorted;
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < fresh.length) {
+      let k: number;
+      if (j >= fresh.length || (i < old.length && old[i] < fresh[j])) k = old[i++];
+      else k = fresh[j++];
+      if (this.postings.has(k) && (merged.length === 0 || merged[merged.length - 1] !== k)) merged.push(k);
+    }
+    this.sorted = merged;
+    this.pending.clear();
+    this.stale = 0;
+  }
+
+  /** Calls `fn` with every posting whose key lies in the range. */
+  forEachInRange(r: RangeCondition, fn: (posting: Set<number>) => void): void {
+    this.ensureSorted();
+    const sorted = this.sorted;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (aboveLower(sorted[mid], r)) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < sorted.length; i++) {
+      const k = sorted[i];
+      if (!belowUpper(k, r)) break;
+      const p = this.postings.get(k);
+      if (p !== undefined) fn(p);
+    }
+    if (this.pending.size > 0) {
+      const inRange = boundsPredicate(r);
+      for (const k of this.pending) {
+        if (inRange(k)) fn(this.postings.get(k)!);
+      }
+    }
+  }
+
+  /** Distinct offsets holding an indexed value in the range. */
+  rangeCount(r: RangeCondition): number {
+    if (this.multi === 0) {
+      let n = 0;
+      this.forEachInRange(r, (p) => {
+        n += p.size;
+      });
+      return n;
+    }
+    const seen = new Set<number>();
+    this.forEachInRange(r, (p) => {
+      for (const o of p) seen.add(o);
+    });
+    return seen.size;
+  }
+}
+
+// ---------------------------------------------------------------- the index
+
+export class PayloadIndex {
+  private readonly schemas = new Map<string, FieldSchema>();
+  private readonly fields = new Map<string, FieldPostings>();
+  private fieldList: FieldPostings[] = [];
+
+  /**
+   * @param view the segment's points
+   * @param liveCountFn number of live points in O(1); see `liveCount()` for the fallbacks
+   */
+  constructor(
+    private readonly view: PointView,
+    private readonly liveCountFn?: () => number,
+  ) {}
+
+  // ------------------------------------------------------------ schema
+
+  /** Build (or rebuild, if the schema differs) the index of `field` from every live offset's payload. */
+  createIndex(field: string, schema: FieldSchema): void {
+    if (this.schemas.get(field) === schema) return;
+    this.dropIndex(field);
+    this.schemas.set(field, schema);
+    if (!isPlainKey(field)) return; // recorded, never used: behaves as unindexed
+    const idx = new FieldPostings(field, schema);
+    const view = this.view;
+    const n = view.totalOffsets;
+    for (let o = 0; o < n; o++) {
+      if (!view.isLive(o)) continue;
+      const v = ownValue(view.payload(o), field, idx.guard);
+      if (v !== undefined) idx.add(o, v);
+    }
+    this.fields.set(field, idx);
+    this.fieldList = Array.from(this.fields.values());
+  }
+
+  dropIndex(field: string): void {
+    this.schemas.delete(field);
+    if (this.fields.delete(field)) this.fieldList = Array.from(this.fields.values());
+  }
+
+  indexedFields(): ReadonlyMap<string, FieldSchema> {
+    return this.schemas;
+  }
+
+  hasIndex(field: string): boolean {
+    return this.schemas.has(field);
+  }
+
+  // ------------------------------------------------------------ maintenance
+
+  /**
+   * Keep postings in sync with a payload write at `offset` (and with a point delete: new payload {}).
+   * `oldPayload` must be what was stored before the write.
+   */
+  onPayloadChanged(offset: number, oldPayload: Payload, newPayload: Payload): void {
+    const list = this.fieldList;
+    for (let i = 0; i < list.length; i++) {
+      const idx = list[i];
+      const before = ownValue(oldPayload, idx.field, idx.guard);
+      const after = ownValue(newPayload, idx.field, idx.guard);
+      if (before === after) continue;
+      if (before !== undefined) idx.remove(offset, before);
+      if (after !== undefined) idx.add(offset, after);
+    }
+  }
+
+  // ------------------------------------------------------------ inspection (tests, diagnostics)
+
+  /** Offsets posted under `value` of `field`, ascending (a copy; not for hot paths). */
+  postingsOf(field: string, value: IndexKey): number[] {
+    const idx = this.fields.get(field);
+    const p = idx?.postings.get(value);
+    return p === undefined ? [] : Array.from(p).sort(byNumber);
+  }
+
+  /** Every posting of `field`: value -> ascending offsets (a copy; not for hot paths). */
+  postingsSnapshot(field: string): Map<IndexKey, number[]> {
+    const out = new Map<IndexKey, number[]>();
+    const idx = this.fields.get(field);
+    if (idx === undefined) return out;
+    for (const [k, p] of idx.postings) out.set(k, Array.from(p).sort(byNumber));
+    return out;
+  }
+
+  /**
+   * Number of live points, the `total` of every estimation: the constructor's `liveCountFn`, else the
+   * view's own `availablePointCount` if it has one (Segment does), else a scan of `isLive`.
+   */
+  liveCount(): number {
+    if (this.liveCountFn !== undefined) return this.liveCountFn();
+    const counted = (this.view as Partial<LiveCounted>).availablePointCount;
+    if (typeof counted === 'number') return counted;
+    const view = this.view;
+    const n = view.totalOffsets;
+    let live = 0;
+    for (let o = 0; o < n; o++) if (view.isLive(o)) live++;
+    return live;
+  }
+
+  // ------------------------------------------------------------ estimation
+
+  estimate(filter: Filter | undefined): CardinalityEstimation {
+    const total = this.liveCount();
+    if (filter === undefined) return exactEstimation(total);
+    return this.estimateFilter(filter, total);
+  }
+
+  private estimateFilter(filter: Filter, total: number): CardinalityEstimation {
+    const parts: CardinalityEstimation[] = [];
+    const must = asConditionList(filter.must);
+    if (must.length > 0) {
+      parts.push(combineMustEstimations(must.map((c) => this.estimateCondition(c, total)), total));
+    }
+    const should = asConditionList(filter.should);
+    if (should.length > 0) {
+      parts.push(combineShouldEstimations(should.map((c) => this.estimateCondition(c, total)), total));
+    }
+    const ms = filter.min_should;
+    if (ms !== undefined && ms !== null) {
+      const conds = asConditionList(ms.conditions);
+      if (ms.min_count <= 0) parts.push(exactEstimation(total));
+      else if (ms.min_count > conds.length) parts.push(exactEstimation(0));
+      else {
+        const e = combineShouldEstimations(conds.map((c) => this.estimateCondition(c, total)), total);
+        e.primary = [];
+        parts.push(e);
+      }
+    }
+    const mustNot = asConditionList(filter.must_not);
+    if (mustNot.length > 0) {
+      parts.push(
+        combineMustEstimations(
+          mustNot.map((c) => invertEstimation(this.estimateCondition(c, total), total)),
+          total,
+        ),
+      );
+    }
+    return combineMustEstimations(parts, total);
+  }
+
+  private estimateCondition(c: Condition, total: number): CardinalityEstimation {
+    switch (conditionKind(c)) {
+      case 'filter':
+        return this.estimateFilter(c as Filter, total);
+      case 'field':
+        return clampTo(this.estimateField(c as FieldCondition, total), total);
+      case 'has_id': {
+        const cond = c as HasIdCondition;
+        const seen = new Set<number>();
+        for (const id of cond.has_id ?? []) {
+          const o = this.view.offsetOf(id);
+          if (o !== undefined && this.view.isLive(o)) seen.add(o);
+        }
+        const offsets = Array.from(seen).sort(byNumber);
+        return exactEstimation(Math.min(offsets.length, total), [{ kind: 'has_id', condition: cond, offsets }]);
+      }
+      default:
+        return unknownEstimation(total);
+    }
+  }
+
+  private estimateField(c: FieldCondition, total: number): CardinalityEstimation {
+    const idx = this.fields.get(c.key);
+    const hasMatch = c.match !== undefined && c.match !== null;
+    const hasRange = c.range !== undefined && c.range !== null;
+    // values_count decides alone in the checker; match+range are ORed: neither is enumerable here.
+    if (idx === undefined || (c.values_count !== undefined && c.values_count !== null) || hasMatch === hasRange) {
+      return unknownEstimation(total);
+    }
+    const primary: PrimaryClause[] = [{ kind: 'field', field: c.key, schema: idx.schema, condition: c }];
+    if (hasMatch) {
+      const m = c.match!;
+      if ('value' in m) {
+        const k = idx.keyOf(m.value);
+        if (k === undefined || idx.schema === 'float') return unknownEstimation(total);
+        return exactEstimation(idx.postings.get(k)?.size ?? 0, primary);
+      }
+      if ('any' in m) {
+        const list = m.any ?? [];
+        const ok =
+          (idx.schema === 'keyword' && list.every((x) => typeof x === 'string')) ||
+          (idx.schema === 'integer' && list.every((x) => typeof x === 'number'));
+        if (!ok) return unknownEstimation(total);
+        if (list.length === 0) return exactEstimation(0, primary);
+        const distinct = new Set<IndexKey>(list);
+        const per: CardinalityEstimation[] = [];
+        for (const k of distinct) per.push(exactEstimation(idx.postings.get(k)?.size ?? 0));
+        const e = combineShouldEstimations(per, idx.indexedPoints);
+        e.primary = primary;
+        return e;
+      }
+      return unknownEstimation(total); // except: not enumerable (other-typed values match it)
+    }
+    if (!idx.numeric) return unknownEstimation(total);
+    const n = idx.rangeCount(c.range!);
+    const extra = idx.nonInteger !== null ? idx.nonInteger.size : 0;
+    return { min: n, exp: n, max: Math.min(total, n + extra), primary };
+  }
+
+  // ------------------------------------------------------------ enumeration
+
+  /** Push a superset of the clause's matching offsets (possibly non-live, possibly repeated). */
+  private candidates(clause: PrimaryClause, out: number[]): void {
+    if (clause.kind === 'has_id') {
+      for (const o of clause.offsets) out.push(o);
+      return;
+    }
+    const idx = this.fields.get(clause.field);
+    if (idx === undefined) throw new Error(`primary clause on unindexed field ${clause.field}`);
+    const c = clause.condition;
+    const pushAll = (p: Set<number> | undefined): void => {
+      if (p !== undefined) for (const o of p) out.push(o);
+    };
+    if (c.match !== undefined && c.match !== null) {
+      const m = c.match;
+      if ('value' in m) {
+        const k = idx.keyOf(m.value);
+        if (k !== undefined) pushAll(idx.postings.get(k));
+      } else if ('any' in m) {
+        for (const x of m.any) pushAll(idx.postings.get(x));
+      }
+      return;
+    }
+    idx.forEachInRange(c.range!, pushAll);
+    if (idx.nonInteger !== null) pushAll(idx.nonInteger);
+  }
+
+  /**
+   * Matching LIVE offsets, ascending (Qdrant's `iter_filtered_points`): without a primary clause scan
+   * every live offset; otherwise enumerate the primaries' candidates, dedupe, drop tombstones and
+   * re-check the full filter.
+   */
+  queryPoints(filter: Filter | undefined): number[] {
+    const view = this.view;
+    const n = view.totalOffsets;
+    const out: number[] = [];
+    if (filter === undefined) {
+      for (let o = 0; o < n; o++) if (view.isLive(o)) out.push(o);
+      return out;
+    }
+    const check = compileFilter(filter);
+    const primary = this.estimate(filter).primary;
+    if (primary.length === 0) {
+      for (let o = 0; o < n; o++) {
+        if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
+      }
+      return out;
+    }
+    const cand: number[] = [];
+    for (const clause of primary) this.candidates(clause, cand);
+    if (cand.length === 0) return out;
+    const sorted = Float64Array.from(cand).sort();
+    let prev = -1;
+    for (let i = 0; i < sorted.length; i++) {
+      const o = sorted[i];
+      if (o === prev) continue;
+      prev = o;
+      if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
+    }
+    return out;
+  }
+
+  /** Does the point at `offset` satisfy the filter (no liveness check). */
+  checkOffset(filter: Filter | undefined, offset: number): boolean {
+    if (filter === undefined) return true;
+    return compileFilter(filter)(this.view.payload(offset), this.view, offset);
+  }
+}
