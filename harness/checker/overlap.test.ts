@@ -139,7 +139,10 @@ describe('checkOverlappedRead: search', () => {
     expect(d?.kind).toBe('missing-candidate');
     expect(d?.ids).toEqual([2]);
     expect(check(op, s([2, 0.8], [3, 0.6]))?.kind).toBe('missing-candidate'); // too few
-    expect(check(search('dot', [1, 0], 3, RED), s([1, 0.3], [2, 0.8], [3, 0.6]))?.kind).toBe('wrong-order');
+    // Under RED, 1 is a candidate only before (score 1): its after-score 0.3 belongs to a state where it is blue.
+    expect(check(search('dot', [1, 0], 3, RED), s([2, 0.8], [3, 0.6], [1, 0.3]))?.kind).toBe('wrong-score');
+    expect(check(search('dot', [1, 0], 3, RED), s([1, 1], [2, 0.8], [3, 0.6]))).toBeUndefined();
+    expect(check(search('dot', [1, 0], 3, RED), s([2, 0.8], [8, 0.7], [3, 0.6]))).toBeUndefined();
     expect(check(search('dot', [1, 0], 3, RED), s([2, 0.8], [3, 0.6], [6, 0.1]))?.kind).toBe('filter-violation');
   });
 

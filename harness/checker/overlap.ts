@@ -12,11 +12,16 @@
 //   different sides: Qdrant evaluates the filter on each segment's copy, unions the ids, then retrieves the
 //   newest copy, so a point that matched on its old copy can be returned with its new payload. Accepted.
 // - search: each result is a candidate in before or after with that state's score (within tolerance);
-//   monotone order; completeness is only demanded of untouched candidates (a touched point is never
-//   required) and of the result count, which must reach min(limit, #untouched candidates + #touched points
-//   that are candidates in both states).
+//   monotone order. Completeness is demanded of the "guaranteed" candidates, those that are candidates under
+//   every choice: untouched candidates at their score, and touched points that are candidates in BOTH states
+//   at the worse of their two scores (a touched point that is a candidate on one side only is never
+//   required). The result count must reach min(limit, #guaranteed); a short page must hold every guaranteed
+//   candidate; a full page must hold every guaranteed candidate strictly better (beyond tolerance) than the
+//   best score its worst result can have. This is sound (never rejects a per-point-atomic answer) and is
+//   what catches a touched point that vanished mid-move (cow-delete-before-insert).
 import type { ModelState, StoredPoint } from '../../model/state.ts';
 import { searchCandidates } from '../../model/reads.ts';
+import { compareScored } from '../../model/scoring.ts';
 import { compareIds, idKey, type PointId, type ReadOp, type ReadResult, type ScoredPoint } from '../../model/types.ts';
 import { candidacy, cap, distanceOf, jsonEqual, keySet } from './common.ts';
 import { divergence, type Divergence } from './divergence.ts';
@@ -137,40 +142,43 @@ function checkOverlappedSearch(
   const order = searchOrderDivergence(op, after, points);
   if (order) return order;
 
-  // Completeness. Untouched candidates are the same in both states; touched ones are never required.
+  // Completeness. A point that is a candidate in every per-point choice (untouched candidates, and touched
+  // points that are candidates in both states) is guaranteed at least its worse model score; any other
+  // touched point is never required.
   const limit = Math.max(0, op.limit);
-  const untouched = afterCands.filter((c) => !touched.has(idKey(c.id)));
-  let touchedInBoth = 0;
-  for (const k of touched) if (inBefore.has(k) && inAfter.has(k)) touchedInBoth++;
+  const pool: ScoredPoint[] = [];
+  for (const c of afterCands) {
+    const k = idKey(c.id);
+    if (!touched.has(k)) pool.push(c);
+    else if (inBefore.has(k)) pool.push({ id: c.id, score: worseOf(distance, c.score, inBefore.get(k)!) });
+  }
+  pool.sort((a, b) => compareScored(distance, a, b));
   const returned = keySet(points.map((p) => p.id));
-  const lostUntouched = untouched.filter((c) => !returned.has(idKey(c.id)));
+  const lost = pool.filter((c) => !returned.has(idKey(c.id)));
   const summary = (): [unknown, unknown] => [
-    { untouchedTop: cap(untouched.slice(0, limit)), untouchedCandidates: untouched.length, touchedCandidatesInBoth: touchedInBoth },
+    { guaranteedTop: cap(pool.slice(0, limit)), guaranteedCandidates: pool.length },
     { results: cap(points.map((p) => ({ id: p.id, score: p.score }))) },
   ];
 
-  const need = Math.min(limit, untouched.length + touchedInBoth);
+  const need = Math.min(limit, pool.length);
   if (points.length < need) {
     const [e, a] = summary();
-    const named = lostUntouched.length > 0
-      ? lostUntouched.slice(0, need - points.length).map((c) => c.id)
-      : touchedList.filter((id) => inBefore.has(idKey(id)) && inAfter.has(idKey(id)) && !returned.has(idKey(id)));
     return divergence(
       'missing-candidate',
-      `search returned ${points.length} results, every per-point choice of state has at least ${need} (limit ${op.limit})`,
-      named,
+      `search returned ${points.length} results, every per-point choice of state has at least ${need} (limit ${op.limit})${NOTE}`,
+      lost.slice(0, need - points.length).map((c) => c.id),
       e,
       a,
     );
   }
   if (points.length < limit) {
-    // Fewer than limit: under any choice the result is every candidate, untouched ones included.
-    if (lostUntouched.length > 0) {
+    // Fewer than limit: under any choice the result is every candidate, the guaranteed ones included.
+    if (lost.length > 0) {
       const [e, a] = summary();
       return divergence(
         'missing-candidate',
-        `search returned fewer than limit results but lacks ${lostUntouched.length} untouched candidate(s)`,
-        lostUntouched.map((c) => c.id),
+        `search returned fewer than limit results but lacks ${lost.length} candidate(s) present in both states`,
+        lost.map((c) => c.id),
         e,
         a,
       );
@@ -180,19 +188,18 @@ function checkOverlappedSearch(
   if (limit === 0) return undefined;
   // Full page: the worst result bounds the k-th score of whatever choice produced it. Per result take the
   // BEST model score its reported score is consistent with, so the bound is never too strict.
-  let worst: number | undefined;
+  let bound: number | undefined;
   for (const p of points) {
     const best = allowed(p.id).filter((s) => scoresEqual(p.score, s)).reduce((a, b) => betterOf(distance, a, b));
-    worst = worst === undefined ? best : worseOf(distance, worst, best);
+    bound = bound === undefined ? best : worseOf(distance, bound, best);
   }
-  const bound = worst!;
-  const lost = lostUntouched.filter((c) => strictlyBetter(distance, c.score, bound));
-  if (lost.length > 0) {
+  const beaten = lost.filter((c) => strictlyBetter(distance, c.score, bound!));
+  if (beaten.length > 0) {
     const [e, a] = summary();
     return divergence(
       'missing-candidate',
-      `search is missing ${lost.length} untouched candidate(s) scoring strictly better than its worst result ${bound}`,
-      lost.map((c) => c.id),
+      `search is missing ${beaten.length} candidate(s) that, in either state, score strictly better than its worst result ${bound}`,
+      beaten.map((c) => c.id),
       e,
       a,
     );

@@ -7,21 +7,29 @@ import type { Scenario } from '../../scenarios/types.ts';
 import { StreamGenerator, generatorVersion } from './generator.ts';
 import type { Step } from './step.ts';
 
-function run(scenario: Scenario, seed: number, n: number, readers?: number): { steps: Step[]; states: ModelState[]; gen: StreamGenerator } {
+/** Drives a generator against the model; `keepStates` records the state before each step. */
+function run(
+  scenario: Scenario,
+  seed: number,
+  n: number,
+  readers?: number,
+  keepStates = false,
+  start?: ModelState,
+): { steps: Step[]; states: ModelState[]; gen: StreamGenerator; state: ModelState } {
   const gen = new StreamGenerator(scenario, seed, readers);
-  let state = new ModelState({ vectors: scenario.vectors, shards: scenario.shards });
+  let state = start ?? new ModelState({ vectors: scenario.vectors, shards: scenario.shards });
   const steps: Step[] = [];
   const states: ModelState[] = [];
   for (let i = 0; i < n; i++) {
-    states.push(state);
+    if (keepStates) states.push(state);
     const step = gen.next(state);
     steps.push(step);
     if (step.t === 'update' || step.t === 'overlap') {
-      state = state.clone();
+      if (keepStates) state = state.clone();
       state.apply(step.op);
     }
   }
-  return { steps, states, gen };
+  return { steps, states, gen, state };
 }
 
 const def = scenarioByName('default');
@@ -256,7 +264,7 @@ describe('StreamGenerator', () => {
   });
 
   it('targets existing ids and builds filters that select something', () => {
-    const { steps, states } = run(def, 17, 4000);
+    const { steps, states } = run(def, 17, 4000, undefined, true);
     let filters = 0;
     let selecting = 0;
     let idOps = 0;
@@ -290,7 +298,7 @@ describe('StreamGenerator', () => {
   });
 
   it('upserts a mix of new and existing ids', () => {
-    const { steps, states } = run(def, 23, 3000);
+    const { steps, states } = run(def, 23, 3000, undefined, true);
     let fresh = 0;
     let total = 0;
     steps.forEach((s, i) => {
@@ -306,7 +314,7 @@ describe('StreamGenerator', () => {
   });
 
   it('aims searches at known vectors', () => {
-    const { steps, states } = run(def, 31, 3000);
+    const { steps, states } = run(def, 31, 3000, undefined, true);
     let searches = 0;
     let exact = 0;
     steps.forEach((s, i) => {
@@ -318,5 +326,34 @@ describe('StreamGenerator', () => {
     });
     expect(searches).toBeGreaterThan(100);
     expect(exact / searches).toBeGreaterThan(0.2);
+  });
+
+  it('copes with a tiny all-UUID pool', () => {
+    const tiny: Scenario = { ...def, name: 'tiny', idPool: 3, uuidShare: 1, maxBatch: 8 };
+    const { steps, gen } = run(tiny, 2, 500);
+    const pool = new Set(gen.poolIds().map(idKey));
+    expect(pool.size).toBe(3);
+    for (const s of steps) {
+      if (s.t === 'update' && s.op.kind === 'upsert') {
+        const ids = s.op.points.map((p) => idKey(p.id));
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const id of ids) expect(pool.has(id)).toBe(true);
+      }
+    }
+  });
+
+  it('picks up a non-empty starting state (e.g. after replaying a prefix)', () => {
+    const { state } = run(def, 1, 400);
+    expect(state.size).toBeGreaterThan(20);
+    const { steps, states } = run(def, 2, 200, undefined, true, state.clone());
+    let total = 0;
+    let existing = 0;
+    steps.forEach((s, i) => {
+      if (s.t !== 'update' || s.op.kind !== 'delete') return;
+      total += s.op.ids.length;
+      existing += s.op.ids.filter((id) => states[i].has(id)).length;
+    });
+    if (total > 0) expect(existing / total).toBeGreaterThan(0.7);
+    expect(JSON.stringify(run(def, 2, 200, undefined, false, state.clone()).steps)).toBe(JSON.stringify(steps));
   });
 });

@@ -116,7 +116,7 @@ class Cancelled extends Error {}
  * Qdrant's for_each_unique_point merge: per id keep the highest-version copy (a live copy wins a
  * tie), skip it when that copy is tombstoned (#9052), drop copies without a version.
  */
-export function buildOptimized(inputs: readonly Segment[], appendable: boolean, ctx: OptimizerContext): Segment {
+export async function buildOptimized(inputs: readonly Segment[], appendable: boolean, ctx: OptimizerContext): Promise<Segment> {
   const out = ctx.newSegment(appendable);
   type Pick = { seg: Segment; off: number; version: number; live: boolean; id: import('../../model/types.ts').PointId };
   const winners = new Map<string, Pick>();
@@ -138,7 +138,10 @@ export function buildOptimized(inputs: readonly Segment[], appendable: boolean, 
     }
   }
   const picks = [...winners.values()].sort((a, b) => idOrder(a.id, b.id));
+  let copied = 0;
   for (const p of picks) {
+    // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
+    if (++copied % BUILD_CHUNK === 0) await ctx.ex.yield('opt.slow.build');
     if (!p.live) {
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
@@ -148,6 +151,9 @@ export function buildOptimized(inputs: readonly Segment[], appendable: boolean, 
   out.bumpVersion(maxVersion);
   return out;
 }
+
+/** Points copied between two preemption points of the build. */
+const BUILD_CHUNK = 24;
 
 function checkCancelled(h: OptimizationHandle): void {
   if (h.cancelled) throw new Cancelled();
@@ -199,9 +205,13 @@ export async function executeOptimization(
     checkCancelled(handle);
     const totalBytes = inputs.reduce((s, x) => s + x.availableVectorsSizeBytes(), 0);
     const indexed = ctx.config.indexingThresholdKb > 0 && totalBytes >= ctx.config.indexingThresholdKb * 1024;
-    const optimized = buildOptimized(inputs, !indexed, ctx);
+    const optimized = await buildOptimized(inputs, !indexed, ctx);
     for (const [field, schema] of ctx.schema()) optimized.createFieldIndex(0, field, schema);
     await y('opt.slow.built');
+    if (indexed) {
+      // Building the vector index takes time proportional to the points; keep the window open as long.
+      for (let i = BUILD_CHUNK; i < optimized.availablePointCount; i += BUILD_CHUNK) await y('opt.slow.index');
+    }
     checkCancelled(handle);
 
     // snapshot #1 of the proxies' changes
