@@ -22,13 +22,14 @@ const AGGRESSIVE: OptimizerSettings = {
 
 const DEFAULT: Scenario = {
   name: 'default',
-  description: 'Balanced mix of every update, read and control kind over 2 shards with one overlapping reader.',
+  description: 'Every update, read and control kind over 2 shards, one overlapping reader, preempting at lock-phase windows.',
   shards: 2,
   vectors: VECTORS,
   idPool: 1000,
   uuidShare: 0.2,
+  newIdShare: 0.6,
   weights: {
-    upsert: 20,
+    upsert: 26,
     delete: 8,
     deleteByFilter: 2,
     setPayload: 6,
@@ -42,16 +43,17 @@ const DEFAULT: Scenario = {
     retrieve: 8,
     count: 8,
     scroll: 4,
-    search: 20,
-    snapshot: 0.5,
-    cancelOptimization: 1,
+    search: 28,
+    snapshot: 1,
+    cancelOptimization: 2,
   },
   swarmWindow: 200,
   maxBatch: 8,
   readers: 1,
   overlapShare: 0.3,
-  optimizer: AGGRESSIVE,
-  strategy: 'random',
+  // Tiny segments: a merge, index build or vacuum is in flight at almost every step.
+  optimizer: { ...AGGRESSIVE, maxSegmentSizeKb: 2, indexingThresholdKb: 1 },
+  strategy: 'window',
 };
 
 const PROXY_RACE: Scenario = {

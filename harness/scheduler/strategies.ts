@@ -85,7 +85,13 @@ export class PctStrategy implements Strategy {
 
 /** Yield labels where Qdrant's races live: the scheduler preempts there on purpose. */
 export const WINDOW_LABELS: ReadonlySet<string> = new Set([
+  'opt.check-size',
+  'opt.cow-built',
   'proxy.unsynced',
+  'proxy.indexes-replicated',
+  'opt.manifest',
+  'opt.slow.build',
+  'opt.slow.index',
   'opt.upgradable',
   'opt.proxied',
   'opt.slow.built',

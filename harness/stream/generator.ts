@@ -310,9 +310,10 @@ export class StreamGenerator {
 
   /** A missing id: recently deleted (half the time, when we have one) or never seen / not live. */
   private pickMissing(state: ModelState, exclude: readonly number[]): number {
-    if (this.deleted.size > 0 && this.chance(0.5)) {
+    if (this.deleted.size > 0 && this.chance(0.7)) {
       for (let t = 0; t < 3; t++) {
-        const idx = this.deleted.at(this.int(this.deleted.size));
+        // The last few deletes are the ones a live proxy may still be holding.
+        const idx = this.deleted.at(this.int(Math.min(t === 0 ? 3 : 32, this.deleted.size)));
         if (!exclude.includes(idx) && !this.live(state, idx)) return idx;
       }
     }
@@ -878,9 +879,11 @@ export class StreamGenerator {
         const name = this.pick(this.vectorNames);
         const r = this.rng();
         let idx = -1;
-        if (r < 0.5 && this.recent.size > 0) idx = this.recent.at(this.int(this.recent.size));
-        else if (r < 0.8 || this.deleted.size === 0) idx = this.sampleLive(state);
-        else idx = this.deleted.at(this.int(this.deleted.size));
+        // Races live around the newest writes: a third of the queries aim at the last few points written.
+        if (r < 0.35 && this.recent.size > 0) idx = this.recent.at(this.int(Math.min(4, this.recent.size)));
+        else if (r < 0.55 && this.recent.size > 0) idx = this.recent.at(this.int(this.recent.size));
+        else if (r < 0.85 || this.deleted.size === 0) idx = this.sampleLive(state);
+        else idx = this.deleted.at(this.int(Math.min(4, this.deleted.size)));
         const base = idx >= 0 ? this.lastVectorOf(state, idx, name) : undefined;
         let filter: Filter | undefined;
         if (this.chance(this.fp(0.6))) {

@@ -116,7 +116,12 @@ class Cancelled extends Error {}
  * Qdrant's for_each_unique_point merge: per id keep the highest-version copy (a live copy wins a
  * tie), skip it when that copy is tombstoned (#9052), drop copies without a version.
  */
-export async function buildOptimized(inputs: readonly Segment[], appendable: boolean, ctx: OptimizerContext): Promise<Segment> {
+export async function buildOptimized(
+  inputs: readonly Segment[],
+  appendable: boolean,
+  ctx: OptimizerContext,
+  handle: OptimizationHandle = { cancelled: false, phase: 'slow' },
+): Promise<Segment> {
   const out = ctx.newSegment(appendable);
   type Pick = { seg: Segment; off: number; version: number; live: boolean; id: import('../../model/types.ts').PointId };
   const winners = new Map<string, Pick>();
@@ -141,7 +146,10 @@ export async function buildOptimized(inputs: readonly Segment[], appendable: boo
   let copied = 0;
   for (const p of picks) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
-    if (++copied % BUILD_CHUNK === 0) await ctx.ex.yield('opt.slow.build');
+    if (++copied % BUILD_CHUNK === 0) {
+      await ctx.ex.yield('opt.slow.build');
+      if (handle.cancelled) throw new Cancelled();
+    }
     if (!p.live) {
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
@@ -153,7 +161,7 @@ export async function buildOptimized(inputs: readonly Segment[], appendable: boo
 }
 
 /** Points copied between two preemption points of the build. */
-const BUILD_CHUNK = 24;
+const BUILD_CHUNK = 8;
 
 function checkCancelled(h: OptimizationHandle): void {
   if (h.cancelled) throw new Cancelled();
@@ -181,15 +189,21 @@ export async function executeOptimization(
     }
     inputs.push(e);
   }
+  // check_segments_size, building the extra CoW segment, per input a proxy plus index
+  // replication, the manifest: all under the upgradable read, all preemptible. This is the #9116
+  // window: an update may land on a still-registered, still-appendable input.
+  await y('opt.check-size');
   const needCow = holder.appendableSegments().every(([id]) => plan.ids.includes(id));
   const cow = needCow ? ctx.newSegment(true) : undefined;
+  if (cow) await y('opt.cow-built');
   const unsynced: UnsyncedProxySegment[] = [];
   for (const seg of inputs) {
     unsynced.push(new UnsyncedProxySegment(seg, faults, marks));
     ctx.unsynced.add(seg);
-    // The #9116 window: an update may land on the still-registered, still-appendable input.
     await y('proxy.unsynced');
+    if (cow) await y('proxy.indexes-replicated');
   }
+  await y('opt.manifest');
   await holder.lock.upgrade();
   await y('opt.write');
   const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());
@@ -205,12 +219,15 @@ export async function executeOptimization(
     checkCancelled(handle);
     const totalBytes = inputs.reduce((s, x) => s + x.availableVectorsSizeBytes(), 0);
     const indexed = ctx.config.indexingThresholdKb > 0 && totalBytes >= ctx.config.indexingThresholdKb * 1024;
-    const optimized = await buildOptimized(inputs, !indexed, ctx);
+    const optimized = await buildOptimized(inputs, !indexed, ctx, handle);
     for (const [field, schema] of ctx.schema()) optimized.createFieldIndex(0, field, schema);
     await y('opt.slow.built');
     if (indexed) {
       // Building the vector index takes time proportional to the points; keep the window open as long.
-      for (let i = BUILD_CHUNK; i < optimized.availablePointCount; i += BUILD_CHUNK) await y('opt.slow.index');
+      for (let i = BUILD_CHUNK; i < optimized.availablePointCount; i += BUILD_CHUNK) {
+        await y('opt.slow.index');
+        checkCancelled(handle);
+      }
     }
     checkCancelled(handle);
 
