@@ -15,6 +15,8 @@ export class IdTracker {
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
   private readonly versions: number[] = [];
+  /** Bumped whenever the forward map changes (cache stamp for id-ordered reads). */
+  linkChanges = 0;
 
   /** Length of the offset space. */
   get totalPointCount(): number {
@@ -58,6 +60,7 @@ export class IdTracker {
     const previous = this.forward.get(key);
     if (previous !== undefined && previous !== offset) this.deleted.set(previous, true);
     this.forward.set(key, offset);
+    this.linkChanges += 1;
     this.reverse[offset] = id;
     this.deleted.set(offset, false);
   }
@@ -68,6 +71,7 @@ export class IdTracker {
     const offset = this.forward.get(key);
     if (offset === undefined) return undefined;
     this.forward.delete(key);
+    this.linkChanges += 1;
     this.deleted.set(offset, true);
     this.versions[offset] = DELETED_POINT_VERSION;
     return offset;

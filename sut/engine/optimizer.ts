@@ -154,7 +154,7 @@ export async function buildOptimized(
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
     }
-    out.appendBuilt(p.id, p.seg.dataAt(p.off, ctx.faults.mergeCopiesVecDeletedWrongly), p.version);
+    out.appendBuilt(p.id, p.seg.dataAt(p.off, ctx.faults.mergeCopiesVecDeletedWrongly, true), p.version);
   }
   out.bumpVersion(maxVersion);
   return out;

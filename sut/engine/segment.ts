@@ -7,6 +7,8 @@ import type { FaultSwitches } from '../faults.ts';
 import { IdTracker } from './idTracker.ts';
 import { VectorStorage } from './vectorStorage.ts';
 import { PayloadIndex } from './payloadIndex.ts';
+import { checkFilter } from './filterCheck.ts';
+import { idOrder } from './ids.ts';
 import type { PointView } from './pointView.ts';
 import {
   copyPayload,
@@ -29,6 +31,8 @@ export interface SegmentEntry {
   /** Full data for a copy-on-write move; undefined if the point is not here. */
   readForMove(id: PointId): PointData | undefined;
   readFiltered(filter: Filter | undefined): PointId[];
+  /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
+  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
   deletePoint(opNum: number, id: PointId): boolean;
   createFieldIndex(opNum: number, field: string, schema: FieldSchema): void;
@@ -141,12 +145,16 @@ export class Segment implements SegmentEntry, PointView {
     return off === undefined ? undefined : this.dataAt(off, false);
   }
 
-  /** Data at an offset, live or not. `ignoreVecDeleted` is the F16 merge fault. */
-  dataAt(off: number, ignoreVecDeleted: boolean): PointData {
+  /**
+   * Data at an offset, live or not. `ignoreVecDeleted` is the F16 merge fault. `view` returns
+   * vectors as views into this segment's storage: only for a consumer that copies them before this
+   * segment can grow (the optimizer's builder).
+   */
+  dataAt(off: number, ignoreVecDeleted: boolean, view = false): PointData {
     const vectors = new Map<string, Float32Array | undefined>();
     for (const [name, s] of this.storages) {
       const present = off < s.slotCount && (ignoreVecDeleted || !s.isDeleted(off));
-      vectors.set(name, present ? s.get(off).slice() : undefined);
+      vectors.set(name, present ? (view ? s.get(off) : s.get(off).slice()) : undefined);
     }
     return { payload: this.payload(off), vectors };
   }
@@ -160,6 +168,43 @@ export class Segment implements SegmentEntry, PointView {
       if (id !== undefined) out[n++] = id;
     }
     out.length = n;
+    return out;
+  }
+
+  /** Live ids in id order, cached until the next link change. */
+  private sortedIds: PointId[] | undefined;
+  private sortedAt = -1;
+  private idsInOrder(): PointId[] {
+    const stamp = this.tracker.linkChanges;
+    if (this.sortedIds === undefined || this.sortedAt !== stamp) {
+      const ids: PointId[] = [];
+      for (const off of this.tracker.liveIds()) ids.push(this.tracker.externalId(off)!);
+      this.sortedIds = ids.sort(idOrder);
+      this.sortedAt = stamp;
+    }
+    return this.sortedIds;
+  }
+
+  /**
+   * One page of read_filtered: matching live ids >= offset in id order, at most `limit`. Walks the
+   * id stream with a per-point check (Qdrant's filtered_read_by_id_stream), stopping early.
+   */
+  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
+    const ids = this.idsInOrder();
+    let lo = 0;
+    if (offset !== undefined) {
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (idOrder(ids[mid], offset) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    const out: PointId[] = [];
+    for (let i = lo; i < ids.length && out.length < limit; i++) {
+      const off = this.tracker.offsetOf(ids[i]);
+      if (off !== undefined && (filter === undefined || checkFilter(filter, this, off))) out.push(ids[i]);
+    }
     return out;
   }
 
@@ -279,7 +324,9 @@ export class Segment implements SegmentEntry, PointView {
       this.tracker.setLink(id, off);
       this.payloads[off] = EMPTY;
     }
-    this.setPayloadAt(off, copyPayload(data.payload));
+    // Stored payloads are never mutated in place (every write swaps in a new object), so a moved
+    // point can share its source's payload object.
+    this.setPayloadAt(off, data.payload);
     this.tracker.setVersion(off, opNum);
     this.bumpVersion(opNum);
   }
@@ -294,7 +341,7 @@ export class Segment implements SegmentEntry, PointView {
     }
     this.tracker.setLink(id, off);
     this.payloads[off] = EMPTY;
-    this.setPayloadAt(off, copyPayload(data.payload));
+    this.setPayloadAt(off, data.payload);
     this.tracker.setVersion(off, version);
     this.bumpVersion(version);
   }

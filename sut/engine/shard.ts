@@ -325,9 +325,8 @@ export class Shard {
       const ids = new Map<string, PointId>();
       for (let i = 0; i < list.length; i++) {
         if (i > 0) await this.y('read.segment');
-        for (const id of list[i].readFiltered(filter)) {
-          if (offset === undefined || idOrder(id, offset) >= 0) ids.set(keyOf(id), id);
-        }
+        // limit + 1 per segment is enough to find this page and the next offset after the union.
+        for (const id of list[i].readFilteredPage(filter, offset, limit + 1)) ids.set(keyOf(id), id);
       }
       const sorted = [...ids.values()].sort(idOrder);
       const page = sorted.slice(0, limit);
