@@ -46,6 +46,7 @@ export type FaultSymptom =
   | 'wrong-payload'
   | 'wrong-vector'
   | 'filter-violation'
+  | 'wrong-score'
   | 'error';
 
 export interface FaultInfo {
@@ -73,7 +74,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'ghost-unchecked-resolve',
     description: 'early mask snapshot plus offset->id resolution without the live tombstone check: a delete in the window comes back from search',
     origin: 'F2, qdrant#9116 ghost direction',
-    symptoms: ['ghost-point', 'missing-candidate'],
+    symptoms: ['ghost-point', 'missing-candidate', 'wrong-score'],
     needsReaders: false,
     switches: { proxyMaskSyncAt: 'construct', resolveIdsWithoutTombstoneCheck: true },
   },
@@ -81,7 +82,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'cancel-drops-proxy-changes',
     description: 'cancelling an optimization unwraps proxies without propagating their deletes: deleted and overwritten copies come back',
     origin: 'F3, qdrant#10364',
-    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation'],
+    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation', 'wrong-score', 'wrong-payload', 'error'],
     needsReaders: false,
     switches: { unwrapProxyPropagates: false },
   },
@@ -89,7 +90,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'merge-resurrects-tombstone',
     description: 'the merge keeps the highest-version copy of an id even when that copy is tombstoned',
     origin: 'F4, qdrant#9052',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
     needsReaders: false,
     switches: { mergeSkipsTombstonedWinner: false },
   },
@@ -97,7 +98,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'finish-skips-delete-diff',
     description: 'the finish phase applies only the deletes seen before the build (snapshot #1); deletes during the slow phase are lost',
     origin: 'F12 skipFinishDeleteDiff (replaces F5 update-stale-copy, unreachable in the v1.16+ design)',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
     needsReaders: false,
     switches: { finishAppliesDeleteDiff: false },
   },
@@ -105,7 +106,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'merge-loses-vector-deletes',
     description: 'the merge copies vector slots whose vecDeleted bit is set as live vectors',
     origin: 'F16, qdrant#4952 (replaces F6 delete-latest-copy-only, unreachable in the v1.16+ design)',
-    symptoms: ['wrong-vector', 'ghost-point', 'count-mismatch'],
+    symptoms: ['wrong-vector', 'filter-violation', 'count-mismatch', 'scroll-mismatch', 'ghost-point', 'wrong-score'],
     needsReaders: false,
     switches: { mergeCopiesVecDeletedWrongly: true },
   },
@@ -129,7 +130,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'finish-without-updates-lock',
     description: 'the finish phase reads the proxies\' deletes and swaps without holding the updates mutex; a delete in between is lost',
     origin: 'F12, optimize.rs finish_optimization (cf. #9056, #8007)',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
     needsReaders: false,
     switches: { finishTakesUpdatesLock: false },
   },

@@ -8,8 +8,9 @@ import { FAULTS, faultByName, UnknownFaultError } from '../../sut/faults.ts';
 import { SCENARIOS, scenarioByName, UnknownScenarioError } from '../../scenarios/catalog.ts';
 import { STRATEGIES } from '../scheduler/strategies.ts';
 import { replayTrace, runSoak, type RunEvent, type RunResult } from '../soak/runner.ts';
-import { loadTrace, TraceFormatError } from '../trace/trace.ts';
-import { TARGETS } from '../targets.ts';
+import { loadTrace, TraceFormatError, TraceReadError } from '../trace/trace.ts';
+import { TARGETS, TargetUnavailableError, UnknownTargetError } from '../targets.ts';
+import { UnknownStrategyError } from '../scheduler/strategies.ts';
 import { makeChalk, progressLine, renderDivergence, renderSummary } from '../../reports/console.ts';
 import { toReportJson } from '../../reports/json.ts';
 import { VERSION } from '../version.ts';
@@ -186,9 +187,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.pass;
       return EXIT.usage; // commander already printed its one-line message
     }
-    if (e instanceof UsageError || e instanceof UnknownFaultError || e instanceof UnknownScenarioError || e instanceof TraceFormatError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof UnknownFaultError ||
+      e instanceof UnknownScenarioError ||
+      e instanceof TraceFormatError ||
+      e instanceof TraceReadError ||
+      e instanceof UnknownStrategyError ||
+      e instanceof UnknownTargetError
+    ) {
       io.err(`soak: ${e.message}`);
       return EXIT.usage;
+    }
+    if (e instanceof TargetUnavailableError) {
+      io.err(`soak: ${e.message}`);
+      return EXIT.target;
     }
     throw e;
   }

@@ -123,9 +123,7 @@ export async function replayTrace(trace: LoadedTrace, opts: Pick<RunConfig, 'tra
 
 async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
   const t0 = performance.now();
-  const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
-  writer?.header(header);
-  cfg.onEvent?.({ type: 'start', header });
+  // Build the session first: a target that cannot be built leaves no half-written trace behind.
   const session = new SoakSession({
     seed: cfg.seed,
     scenario: cfg.scenario,
@@ -136,6 +134,9 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     url: cfg.url,
     apiKey: cfg.apiKey,
   });
+  const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
+  writer?.header(header);
+  cfg.onEvent?.({ type: 'start', header });
   const divergences: DivergenceReport[] = [];
   let steps = 0;
   let verdict: Verdict = 'pass';

@@ -112,6 +112,8 @@ export class StreamGenerator {
   private readonly lastVec: (NamedVectors | undefined)[];
   private readonly recent = new Ring();
   private readonly deleted = new Ring();
+  /** Ids that were not live when we upserted them: fresh offsets, where #9116 hides points. */
+  private readonly fresh = new Ring();
   private readonly newIdShare: number;
   private readonly filterBias: number;
   private readonly vectorNames: string[];
@@ -733,6 +735,7 @@ export class StreamGenerator {
         for (let i = 0; i < n; i++) {
           let idx = this.chance(this.newIdShare) ? this.pickNew(state, batch) : this.pickExisting(state, batch, 0.3);
           if (idx < 0) idx = this.pickNew(state, batch);
+          if (idx >= 0 && !this.live(state, idx)) this.fresh.push(idx);
           if (idx < 0) idx = this.pickAny(batch);
           if (idx < 0) continue;
           batch.push(idx);
@@ -881,7 +884,8 @@ export class StreamGenerator {
         const r = this.rng();
         let idx = -1;
         // Races live around the newest writes: a third of the queries aim at the last few points written.
-        if (r < 0.35 && this.recent.size > 0) idx = this.recent.at(this.int(Math.min(4, this.recent.size)));
+        if (r < 0.2 && this.recent.size > 0) idx = this.recent.at(this.int(Math.min(4, this.recent.size)));
+        else if (r < 0.45 && this.fresh.size > 0) idx = this.fresh.at(this.int(Math.min(16, this.fresh.size)));
         else if (r < 0.55 && this.recent.size > 0) idx = this.recent.at(this.int(this.recent.size));
         else if (r < 0.85 || this.deleted.size === 0) idx = this.sampleLive(state);
         else idx = this.deleted.at(this.int(Math.min(4, this.deleted.size)));

@@ -6,6 +6,11 @@ import type { Scenario } from '../../scenarios/types.ts';
 import type { Step } from '../stream/step.ts';
 import { isDecisionString } from '../scheduler/scheduler.ts';
 import { validateStep } from './validate.ts';
+import { STRATEGIES } from '../scheduler/strategies.ts';
+import { TARGETS } from '../targets.ts';
+
+/** No step needs more decisions than the scheduler's own per-step limit. */
+const MAX_RUN = 1_000_000;
 
 export const TRACE_FORMAT = 'segment-soak/trace@1';
 
@@ -50,6 +55,8 @@ export class TraceFormatError extends Error {
   }
 }
 
+export class TraceReadError extends Error {}
+
 export class TraceWriter {
   private fd: number | undefined;
   constructor(readonly path: string) {
@@ -83,17 +90,29 @@ function validateHeader(h: unknown): TraceHeader {
   if (h.format !== TRACE_FORMAT) throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}")`);
   if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed)) throw new TraceFormatError(1, 'header.seed must be an integer');
   if (typeof h.scenario !== 'string') throw new TraceFormatError(1, 'header.scenario must be a string');
-  if (!isObj(h.scenarioSpec) || !Array.isArray(h.scenarioSpec.vectors) || typeof h.scenarioSpec.shards !== 'number') {
-    throw new TraceFormatError(1, 'header.scenarioSpec is missing or malformed');
+  const sc = h.scenarioSpec;
+  if (
+    !isObj(sc) ||
+    !Array.isArray(sc.vectors) ||
+    typeof sc.shards !== 'number' ||
+    !isObj(sc.optimizer) ||
+    typeof sc.optimizer.enabled !== 'boolean' ||
+    typeof sc.optimizer.maxSegmentSizeKb !== 'number'
+  ) {
+    throw new TraceFormatError(1, 'header.scenarioSpec is missing or malformed (needs vectors, shards, optimizer)');
   }
   if (!isObj(h.options)) throw new TraceFormatError(1, 'header.options must be an object');
   const o = h.options;
   for (const k of ['ops', 'shards', 'readers'] as const) {
     if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0) throw new TraceFormatError(1, `header.options.${k} must be a non-negative integer`);
   }
-  if (typeof o.strategy !== 'string') throw new TraceFormatError(1, 'header.options.strategy must be a string');
+  if (typeof o.strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(o.strategy)) {
+    throw new TraceFormatError(1, `header.options.strategy must be one of ${STRATEGIES.join(', ')}`);
+  }
   if (!Array.isArray(h.faults) || !h.faults.every((f) => typeof f === 'string')) throw new TraceFormatError(1, 'header.faults must be a list of names');
-  if (typeof h.target !== 'string') throw new TraceFormatError(1, 'header.target must be a string');
+  if (typeof h.target !== 'string' || !(TARGETS as readonly string[]).includes(h.target)) {
+    throw new TraceFormatError(1, `header.target must be one of ${TARGETS.join(', ')}`);
+  }
   return h as unknown as TraceHeader;
 }
 
@@ -101,7 +120,7 @@ function validateHeader(h: unknown): TraceHeader {
 export function parseTrace(text: string): LoadedTrace {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0) throw new TraceFormatError(1, 'empty file (expected a header line)');
+  if (lines.length === 0 || lines.every((l) => l.trim() === '')) throw new TraceFormatError(1, 'empty file (expected a header line)');
   const parse = (i: number): unknown => {
     try {
       return JSON.parse(lines[i]);
@@ -125,6 +144,9 @@ export function parseTrace(text: string): LoadedTrace {
     }
     if (obj.n !== steps.length) throw new TraceFormatError(i + 1, `step number ${JSON.stringify(obj.n)} out of sequence (expected ${steps.length})`);
     if (typeof obj.d !== 'string' || !isDecisionString(obj.d)) throw new TraceFormatError(i + 1, 'field "d" must be a scheduler decision string');
+    if (/\d{7,}/.test(obj.d) && (obj.d.match(/\d+/g) ?? []).some((n) => Number(n) > MAX_RUN)) {
+      throw new TraceFormatError(i + 1, `field "d" has a run longer than ${MAX_RUN} decisions`);
+    }
     const problem = validateStep(obj, header.scenarioSpec.vectors as Scenario['vectors'], header.options.readers);
     if (problem) throw new TraceFormatError(i + 1, problem);
     steps.push(obj as unknown as TraceStepLine);
@@ -137,7 +159,7 @@ export function loadTrace(path: string): LoadedTrace {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new TraceFormatError(0, `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new TraceReadError(`cannot read trace ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseTrace(text);
 }

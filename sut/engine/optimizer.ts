@@ -161,7 +161,7 @@ export async function buildOptimized(
 }
 
 /** Points copied between two preemption points of the build. */
-const BUILD_CHUNK = 8;
+const BUILD_CHUNK = 4;
 
 function checkCancelled(h: OptimizationHandle): void {
   if (h.cancelled) throw new Cancelled();

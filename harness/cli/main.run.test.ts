@@ -1,0 +1,166 @@
+// `soak run` and `soak replay` end to end through bin/soak.mjs: exit codes, report.json (the
+// DESIGN §6 contract) and the printed trace path.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioByName } from '../../scenarios/catalog.ts';
+import { runSoak } from '../soak/runner.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
+const linesOf = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
+
+/** Bad input: exit 2 and exactly one line on stderr, with no stack trace. */
+function expectUsage(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  expect(r.status, `stderr: ${r.stderr}`).toBe(2);
+  expect(linesOf(r.stderr)).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toContain('    at ');
+  expect(r.stdout).not.toContain('    at ');
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'soak-cli-run-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('soak run (clean)', () => {
+  it('a short clean run exits 0 and writes report.json with the DESIGN §6 fields', () => {
+    const out = join(dir, 'clean');
+    const r = soak(['run', '--seed', '3', '--ops', '200', '--out', out, '--no-ui']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stdout).toContain(join(out, 'report.json'));
+    const rep = readJson(join(out, 'report.json'));
+    expect(rep.verdict).toBe('pass');
+    expect(rep.seed).toBe(3);
+    expect(rep.scenario).toBe('default');
+    expect(rep.target).toBe('engine');
+    expect(rep.faults).toEqual([]);
+    expect(rep.opsExecuted).toBe(200);
+    expect(typeof rep.elapsedMs).toBe('number');
+    expect(rep.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(typeof rep.opsPerSec).toBe('number');
+    expect(rep.opsPerSec).toBeGreaterThanOrEqual(0);
+    expect(rep.divergence).toBeUndefined();
+    expect(typeof rep.marks).toBe('object');
+    for (const v of Object.values(rep.marks)) expect(Number.isInteger(v)).toBe(true);
+    expect(Object.keys(rep.optimizer).sort()).toEqual(['cancelled', 'finished', 'started']);
+    for (const v of Object.values(rep.optimizer)) expect(Number.isInteger(v)).toBe(true);
+    expect(rep.optimizer.started).toBeGreaterThan(0);
+    // the trace sits beside the report and ends with the verdict
+    const lines = readFileSync(join(out, 'trace.ndjson'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(202);
+    expect(JSON.parse(lines[201])).toEqual({ verdict: 'pass', steps: 200 });
+  });
+});
+
+describe('soak run / replay (diverging)', () => {
+  const fault = 'merge-resurrects-tombstone';
+  let seed: number;
+  let kind: string;
+  let step: number;
+  let out: string;
+  let run: { status: number | null; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    // Pick, deterministically, a seed that diverges within 600 ops (library call, no trace).
+    let found: { seed: number; kind: string; step: number } | undefined;
+    for (let s = 1; s <= 10 && !found; s++) {
+      const r = await runSoak({
+        seed: s,
+        scenario: scenarioByName('default'),
+        ops: 600,
+        readers: 1,
+        faults: [fault],
+        strategy: 'window',
+        keepGoing: false,
+        target: 'engine',
+      });
+      if (r.verdict === 'divergence') found = { seed: s, kind: r.divergences[0].kind, step: r.divergences[0].step };
+    }
+    if (!found) throw new Error(`no seed in 1..10 diverges with ${fault}`);
+    ({ seed, kind, step } = found);
+    out = join(dir, 'diverging');
+    run = soak(['run', '--seed', String(seed), '--ops', '600', '--fault', fault, '--out', out, '--no-ui']);
+  });
+
+  it('exits 1, prints the trace path, and the report carries the divergence', () => {
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stdout).toContain(join(out, 'trace.ndjson'));
+    expect(run.stderr).not.toContain('    at ');
+    const rep = readJson(join(out, 'report.json'));
+    expect(rep.verdict).toBe('divergence');
+    expect(rep.seed).toBe(seed);
+    expect(rep.faults).toEqual([fault]);
+    expect(rep.opsExecuted).toBe(step + 1);
+    expect(rep.divergence).toMatchObject({ kind, step });
+    for (const k of ['op', 'expected', 'actual', 'paths']) expect(rep.divergence).toHaveProperty(k);
+  });
+
+  it('`soak replay` of that trace exits 1 and says reproduced', () => {
+    const r = soak(['replay', join(out, 'trace.ndjson'), '--no-ui']);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`reproduced: ${kind} at step ${step}, as recorded`));
+    expect(r.stdout).not.toContain('NOT reproduced');
+    // by default the replay writes next to the trace
+    const rep = readJson(join(out, 'replay', 'report.json'));
+    expect(rep.verdict).toBe('divergence');
+    expect(rep.divergence).toMatchObject({ kind, step });
+    expect(existsSync(join(out, 'replay', 'trace.ndjson'))).toBe(true);
+  });
+});
+
+describe('soak replay: bad input exits 2', () => {
+  let good: string[];
+  beforeAll(async () => {
+    const p = join(dir, 'good.ndjson');
+    const r = await runSoak({
+      seed: 4,
+      scenario: scenarioByName('default'),
+      ops: 20,
+      readers: 1,
+      faults: [],
+      strategy: 'window',
+      keepGoing: false,
+      target: 'engine',
+      tracePath: p,
+    });
+    expect(r.verdict).toBe('pass');
+    good = readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+  });
+
+  it('a trace with a bad line names that line', () => {
+    const bad = [...good];
+    bad[6] = '{"n": 5, "t": "update", "op": ';
+    const p = join(dir, 'bad-line.ndjson');
+    writeFileSync(p, bad.join('\n') + '\n');
+    const r = soak(['replay', p, '--out', join(dir, 'bad-line-out')]);
+    expectUsage(r, /trace line 7: not valid JSON/);
+  });
+
+  it('a missing trace file', () => {
+    const p = join(dir, 'does-not-exist.ndjson');
+    const r = soak(['replay', p, '--out', join(dir, 'missing-out')]);
+    expectUsage(r, /cannot read .*does-not-exist\.ndjson.*ENOENT/);
+  });
+});

@@ -1,0 +1,99 @@
+// The `soak` command line as a user meets it: listings and bad input (exit 2, one clear line,
+// never a stack trace), and the unavailable target (exit 3). Runs and replays (and bad traces):
+// main.run.test.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULTS } from '../../sut/faults.ts';
+import { SCENARIOS } from '../../scenarios/catalog.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const linesOf = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
+
+/** Bad input: exit 2 and exactly one line on stderr, with no stack trace. */
+function expectUsage(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  expect(r.status, `stderr: ${r.stderr}`).toBe(2);
+  expect(linesOf(r.stderr)).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toContain('    at ');
+  expect(r.stdout).not.toContain('    at ');
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'soak-cli-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('soak faults / soak scenarios', () => {
+  it('`soak faults` lists every catalogued fault', () => {
+    const r = soak(['faults']);
+    expect(r.status).toBe(0);
+    for (const f of FAULTS) expect(r.stdout).toContain(f.name);
+    const listed = linesOf(r.stdout)
+      .filter((l) => !l.startsWith(' '))
+      .map((l) => l.split(/\s+/)[0]);
+    expect(listed).toEqual(FAULTS.map((f) => f.name));
+  });
+
+  it('`soak scenarios` lists every scenario', () => {
+    const r = soak(['scenarios']);
+    expect(r.status).toBe(0);
+    const listed = linesOf(r.stdout)
+      .filter((l) => !l.startsWith(' '))
+      .map((l) => l.split(/\s+/)[0]);
+    expect(listed).toEqual(SCENARIOS.map((s) => s.name));
+  });
+});
+
+describe('soak run: bad input exits 2 with one clear line', () => {
+  it('an unknown fault names the known faults', () => {
+    const out = join(dir, 'fault-nope');
+    const r = soak(['run', '--fault', 'nope', '--ops', '10', '--out', out]);
+    expectUsage(r, /unknown fault 'nope'/);
+    for (const f of FAULTS) expect(r.stderr).toContain(f.name);
+    // nothing was run: no output directory
+    expect(() => readdirSync(out)).toThrow();
+  });
+
+  it('an unknown scenario', () => {
+    const r = soak(['run', '--scenario', 'nope', '--ops', '10', '--out', join(dir, 'scen')]);
+    expectUsage(r, /unknown scenario "nope"; known: .*default/);
+  });
+
+  it.each([
+    [['--seed', '-1'], /--seed/],
+    [['--seed', 'abc'], /--seed must be a whole number, got 'abc'/],
+    [['--ops', '0'], /--ops must be between 1/],
+    [['--strategy', 'nope'], /unknown strategy 'nope'/],
+  ])('%j', (args, pattern) => {
+    const r = soak(['run', ...args, '--out', join(dir, 'bad')]);
+    expectUsage(r, pattern);
+  });
+
+  it('`--target qdrant` exits 3 with a clear one-line message', () => {
+    const r = soak(['run', '--target', 'qdrant', '--ops', '10', '--out', join(dir, 'qdrant')]);
+    expect(r.status).toBe(3);
+    expect(linesOf(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/qdrant/);
+    expect(r.stderr).toMatch(/not built yet|unreachable|cannot connect/);
+    expect(r.stderr).not.toContain('    at ');
+  });
+});

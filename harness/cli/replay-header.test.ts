@@ -1,0 +1,83 @@
+// BUG: a trace whose header names an unknown strategy or target passes loadTrace's validation,
+// then replayTrace throws out of `new SoakSession(...)` (outside drive()'s try), and the CLI
+// reports it as "soak: internal error: <stack trace>" with exit 3. DESIGN §5/§6: loading
+// validates the file and names the first bad line; bad input exits 2 with a one-line message.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioByName } from '../../scenarios/catalog.ts';
+import { replayTrace, runSoak } from '../soak/runner.ts';
+import { parseTrace, TraceFormatError } from '../trace/trace.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+let lines: string[];
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'soak-bug-test-'));
+  const p = join(dir, 'good.ndjson');
+  await runSoak({
+    seed: 4,
+    scenario: scenarioByName('default'),
+    ops: 10,
+    readers: 1,
+    faults: [],
+    strategy: 'window',
+    keepGoing: false,
+    target: 'engine',
+    tracePath: p,
+  });
+  lines = readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function withHeader(patch: (h: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const h = JSON.parse(lines[0]);
+  patch(h);
+  return [JSON.stringify(h), ...lines.slice(1)].join('\n') + '\n';
+}
+
+const cases: [string, (h: Record<string, any>) => void][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  ['an unknown strategy', (h) => void (h.options.strategy = 'bogus')],
+  ['an unknown target', (h) => void (h.target = 'bogus')],
+];
+
+describe('replay of a trace whose header names an unknown strategy or target', () => {
+  it.each(cases)('%s: the library rejects it as bad input (TraceFormatError on line 1, or an error verdict), never throws', async (_name, patch) => {
+    const text = withHeader(patch);
+    let outcome: string;
+    try {
+      const trace = parseTrace(text);
+      const r = await replayTrace(trace);
+      outcome = `verdict ${r.verdict}`;
+    } catch (e) {
+      outcome = e instanceof TraceFormatError ? `TraceFormatError line ${e.line}` : `threw ${(e as Error).constructor.name}: ${(e as Error).message}`;
+    }
+    expect(['TraceFormatError line 1', 'verdict error']).toContain(outcome);
+  });
+
+  it.each(cases)('%s: `soak replay` exits 2 with one line and no stack trace', (name, patch) => {
+    const p = join(dir, `bad-header-${name.replace(/\W+/g, '-')}.ndjson`);
+    writeFileSync(p, withHeader(patch));
+    const r = soak(['replay', p, '--out', join(dir, 'out'), '--no-ui']);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.status).toBe(2);
+  });
+});

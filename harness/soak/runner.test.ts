@@ -1,0 +1,273 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioByName } from '../../scenarios/catalog.ts';
+import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
+import { loadTrace, parseTrace } from '../trace/trace.ts';
+import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
+
+let dir: string;
+let counter = 0;
+const fresh = (name: string): string => join(dir, `${counter++}-${name}.ndjson`);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'soak-runner-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cfg(over: Partial<RunConfig> = {}): RunConfig {
+  return {
+    seed: 42,
+    scenario: scenarioByName('default'),
+    ops: 300,
+    readers: 1,
+    faults: [],
+    strategy: 'window',
+    keepGoing: false,
+    target: 'engine',
+    ...over,
+  };
+}
+
+/** report.json minus the fields that may differ between identical runs (timings, where the trace went). */
+function stable(r: RunResult): Record<string, unknown> {
+  const j: Record<string, unknown> = { ...toReportJson(r) };
+  for (const f of TIMING_FIELDS) delete j[f];
+  delete j.trace;
+  return j;
+}
+
+const traceLines = (p: string): string[] => readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+
+/** Find, deterministically, the first seed in 1..10 whose run with `faults` diverges. */
+async function divergingRun(faults: string[], ops: number, extra: Partial<RunConfig> = {}): Promise<{ seed: number; path: string; result: RunResult }> {
+  for (let seed = 1; seed <= 10; seed++) {
+    const path = fresh(`${faults.join('+')}-${seed}`);
+    const result = await runSoak(cfg({ seed, ops, faults, tracePath: path, ...extra }));
+    if (result.verdict === 'divergence') return { seed, path, result };
+  }
+  throw new Error(`no seed in 1..10 diverges with ${faults.join(', ')} within ${ops} ops`);
+}
+
+describe('runSoak is a pure function of seed and options', () => {
+  let a: RunResult;
+  let b: RunResult;
+  let pathA: string;
+  let pathB: string;
+
+  beforeAll(async () => {
+    pathA = fresh('same-a');
+    pathB = fresh('same-b');
+    a = await runSoak(cfg({ tracePath: pathA }));
+    b = await runSoak(cfg({ tracePath: pathB }));
+  });
+
+  it('a clean run passes, with every step and the optimizer exercised', () => {
+    expect(a.verdict).toBe('pass');
+    expect(a.steps).toBe(300);
+    expect(a.divergences).toEqual([]);
+    expect(a.optimizer.started).toBeGreaterThan(0);
+    expect(a.decisions).toBeGreaterThan(300);
+    expect(a.tracePath).toBe(pathA);
+  });
+
+  it('the same seed and options write byte-identical traces', () => {
+    expect(readFileSync(pathA, 'utf8')).toBe(readFileSync(pathB, 'utf8'));
+  });
+
+  it('and the same report apart from timings', () => {
+    expect(stable(a)).toEqual(stable(b));
+    expect(toReportJson(a).trace).toBe(pathA);
+  });
+
+  it('the trace has a header, one line per step and a verdict last', () => {
+    const lines = traceLines(pathA);
+    expect(lines).toHaveLength(302);
+    expect(JSON.parse(lines[0])).toMatchObject({ format: 'segment-soak/trace@1', seed: 42, scenario: 'default', faults: [], target: 'engine' });
+    expect(JSON.parse(lines[301])).toEqual({ verdict: 'pass', steps: 300 });
+  });
+
+  it('a different seed gives a different trace', async () => {
+    const p = fresh('seed-43');
+    const c = await runSoak(cfg({ seed: 43, tracePath: p }));
+    expect(c.verdict).toBe('pass');
+    const la = traceLines(pathA).slice(1, -1);
+    const lc = traceLines(p).slice(1, -1);
+    expect(lc).toHaveLength(la.length);
+    expect(lc.filter((l, i) => l === la[i]).length).toBeLessThan(la.length / 2);
+  });
+
+  it('a different strategy gives different scheduler decisions for the same ops', async () => {
+    const p = fresh('random-strategy');
+    const c = await runSoak(cfg({ strategy: 'random', tracePath: p, ops: 60 }));
+    expect(c.verdict).toBe('pass');
+    const dA = traceLines(pathA).slice(1, 61).map((l) => JSON.parse(l).d as string);
+    const dC = traceLines(p).slice(1, 61).map((l) => JSON.parse(l).d as string);
+    expect(dC).not.toEqual(dA);
+  });
+
+  it('replaying the trace of a clean run passes with the same steps, decisions, marks and optimizer counts', async () => {
+    const replayPath = fresh('replay-clean');
+    const r = await replayTrace(loadTrace(pathA), { tracePath: replayPath });
+    expect(r.verdict).toBe('pass');
+    expect(r.errorKind).toBeUndefined();
+    expect(r.steps).toBe(300);
+    expect(r.decisions).toBe(a.decisions);
+    expect(r.marks).toEqual(a.marks);
+    expect(r.optimizer).toEqual(a.optimizer);
+    // The replay re-records exactly the decisions it was given.
+    expect(traceLines(replayPath).slice(1)).toEqual(traceLines(pathA).slice(1));
+  });
+
+  it('emits start, progress and end events', async () => {
+    const events: RunEvent[] = [];
+    const r = await runSoak(cfg({ ops: 120, progressEvery: 50, onEvent: (e) => events.push(e) }));
+    expect(events[0].type).toBe('start');
+    expect(events.filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? e.steps : -1))).toEqual([50, 100]);
+    const end = events[events.length - 1];
+    expect(end.type).toBe('end');
+    expect(end.type === 'end' && end.result).toBe(r);
+  });
+});
+
+describe('replay of diverging runs', () => {
+  for (const [fault, ops] of [
+    ['merge-resurrects-tombstone', 600],
+    ['count-sums-segments', 1500],
+  ] as const) {
+    it(`${fault}: the replay reaches the same divergence kind at the same step`, async () => {
+      const { path, result } = await divergingRun([fault], ops);
+      const first = result.divergences[0];
+      expect(result.steps).toBe(first.step + 1); // the run stops at the first divergence
+      const loaded = loadTrace(path);
+      expect(loaded.verdict).toEqual({ verdict: 'divergence', steps: result.steps, divergence: { kind: first.kind, step: first.step } });
+      expect(loaded.steps).toHaveLength(result.steps);
+
+      const replayPath = fresh(`replay-${fault}`);
+      const r = await replayTrace(loaded, { tracePath: replayPath });
+      expect(r.verdict).toBe('divergence');
+      expect(r.divergences[0].kind).toBe(first.kind);
+      expect(r.divergences[0].step).toBe(first.step);
+      // the whole report, including expected/actual and the disagreement matrix, reproduces
+      expect(stable(r)).toEqual(stable(result));
+      expect(traceLines(replayPath).slice(1)).toEqual(traceLines(path).slice(1));
+    });
+  }
+
+  it('a prefix that stops before the divergence replays cleanly; one that includes it reproduces it', async () => {
+    const { path, result } = await divergingRun(['merge-resurrects-tombstone'], 600);
+    const at = result.divergences[0].step;
+    const lines = traceLines(path);
+    // header + steps 0..at-1: no divergence yet
+    const before = parseTrace(lines.slice(0, 1 + at).join('\n') + '\n');
+    expect(before.verdict).toBeUndefined();
+    const r1 = await replayTrace(before);
+    expect(r1.verdict).toBe('pass');
+    expect(r1.steps).toBe(at);
+    // header + steps 0..at, no verdict line (a crash right after the step was written)
+    const upTo = parseTrace(lines.slice(0, 2 + at).join('\n') + '\n');
+    const r2 = await replayTrace(upTo);
+    expect(r2.verdict).toBe('divergence');
+    expect(r2.divergences[0].kind).toBe(result.divergences[0].kind);
+    expect(r2.divergences[0].step).toBe(at);
+  });
+
+  it('with keepGoing the run continues past the first divergence and the replay reproduces every one', async () => {
+    const { path, result } = await divergingRun(['merge-resurrects-tombstone'], 250, { keepGoing: true });
+    expect(result.divergences.length).toBeGreaterThan(0);
+    expect(result.steps === 250 || result.divergences.length === 50).toBe(true);
+    expect(result.steps).toBeGreaterThan(result.divergences[0].step + 1);
+    const r = await replayTrace(loadTrace(path));
+    expect(r.verdict).toBe('divergence');
+    expect(r.divergences.map((d) => [d.kind, d.step])).toEqual(result.divergences.map((d) => [d.kind, d.step]));
+  });
+});
+
+describe('truncated and tampered traces', () => {
+  let path: string;
+  let lines: string[];
+  beforeAll(async () => {
+    path = fresh('truncate-src');
+    const r = await runSoak(cfg({ seed: 5, ops: 200, tracePath: path }));
+    expect(r.verdict).toBe('pass');
+    lines = traceLines(path);
+  });
+
+  it.each([1, 37, 150])('a trace cut after %i step lines (a crash) still replays its prefix', async (k) => {
+    const cut = fresh(`cut-${k}`);
+    writeFileSync(cut, lines.slice(0, 1 + k).join('\n') + '\n');
+    const t = loadTrace(cut);
+    expect(t.verdict).toBeUndefined();
+    expect(t.steps).toHaveLength(k);
+    const r = await replayTrace(t);
+    expect(r.verdict).toBe('pass');
+    expect(r.message).toBeUndefined();
+    expect(r.steps).toBe(k);
+  });
+
+  it('a header-only trace replays zero steps', async () => {
+    const r = await replayTrace(parseTrace(lines[0] + '\n'));
+    expect(r.verdict).toBe('pass');
+    expect(r.steps).toBe(0);
+  });
+
+  it('a decision that names a task that is not runnable makes the replay fail as a replay error', async () => {
+    const idx = lines.findIndex((l, i) => i > 0 && i < lines.length - 1 && JSON.parse(l).t === 'update');
+    const s = JSON.parse(lines[idx]);
+    const tampered = [...lines];
+    tampered[idx] = JSON.stringify({ ...s, d: 'z' + s.d }); // reader 'z' never exists
+    const r = await replayTrace(parseTrace(tampered.slice(0, idx + 1).join('\n') + '\n'));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('replay');
+    expect(r.message).toMatch(/trace does not replay: recorded decision 'z' is not runnable/);
+    expect(r.steps).toBe(idx - 1);
+  });
+
+  it('leftover recorded decisions after a step finishes make the replay fail', async () => {
+    const idx = lines.findIndex((l, i) => i > 0 && i < lines.length - 1 && JSON.parse(l).t === 'read');
+    const s = JSON.parse(lines[idx]);
+    const tampered = [...lines];
+    tampered[idx] = JSON.stringify({ ...s, d: s.d + 'r9' });
+    const r = await replayTrace(parseTrace(tampered.slice(0, idx + 1).join('\n') + '\n'));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('replay');
+  });
+});
+
+describe('interruption', () => {
+  it('shouldStop returning true after some steps yields verdict interrupted and a trace ending in the verdict', async () => {
+    const path = fresh('interrupted');
+    let polls = 0;
+    const r = await runSoak(cfg({ ops: 400, tracePath: path, shouldStop: () => ++polls > 40 }));
+    expect(r.verdict).toBe('interrupted');
+    expect(r.steps).toBe(40);
+    expect(r.message).toBe('interrupted');
+    const lines = traceLines(path);
+    expect(lines).toHaveLength(1 + 40 + 1);
+    expect(JSON.parse(lines[lines.length - 1])).toEqual({ verdict: 'interrupted', steps: 40, message: 'interrupted' });
+    const t = loadTrace(path);
+    expect(t.verdict?.verdict).toBe('interrupted');
+    expect(t.steps).toHaveLength(40);
+    // report.json: verdict stays in the contract's vocabulary, flagged as interrupted
+    const j = toReportJson(r);
+    expect(j.verdict).toBe('pass');
+    expect(j.interrupted).toBe(true);
+    expect(j.opsExecuted).toBe(40);
+    // and the interrupted trace replays its 40 steps
+    const rr = await replayTrace(t);
+    expect(rr.verdict).toBe('pass');
+    expect(rr.steps).toBe(40);
+  });
+
+  it('an interrupted prefix is the same as the prefix of the uninterrupted run', async () => {
+    const full = fresh('full');
+    const part = fresh('part');
+    await runSoak(cfg({ seed: 9, ops: 120, tracePath: full }));
+    let polls = 0;
+    await runSoak(cfg({ seed: 9, ops: 120, tracePath: part, shouldStop: () => ++polls > 70 }));
+    expect(traceLines(part).slice(1, 71)).toEqual(traceLines(full).slice(1, 71));
+  });
+});

@@ -1,0 +1,243 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioByName } from '../../scenarios/catalog.ts';
+import { runSoak } from '../soak/runner.ts';
+import { TRACE_FORMAT, TraceFormatError, TraceReadError, TraceWriter, loadTrace, parseTrace } from './trace.ts';
+
+let dir: string;
+let tracePath: string;
+let text: string;
+let lines: string[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'soak-trace-test-'));
+  tracePath = join(dir, 'trace.ndjson');
+  const r = await runSoak({
+    seed: 11,
+    scenario: scenarioByName('default'),
+    ops: 60,
+    readers: 1,
+    faults: [],
+    strategy: 'window',
+    keepGoing: false,
+    target: 'engine',
+    tracePath,
+  });
+  expect(r.verdict).toBe('pass');
+  text = readFileSync(tracePath, 'utf8');
+  lines = text.split('\n').filter((l) => l !== '');
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const header = (): Json => JSON.parse(lines[0]) as Json;
+const stepAt = (i: number): Json => JSON.parse(lines[i]) as Json;
+const join_ = (ls: string[]): string => ls.join('\n') + '\n';
+/** The trace text with line `i` (0-based) replaced by `obj` (or a raw string). */
+function withLine(i: number, obj: unknown): string {
+  const copy = [...lines];
+  copy[i] = typeof obj === 'string' ? obj : JSON.stringify(obj);
+  return join_(copy);
+}
+
+function expectBadLine(t: string, line: number, pattern?: RegExp): TraceFormatError {
+  let err: unknown;
+  try {
+    parseTrace(t);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(TraceFormatError);
+  const e = err as TraceFormatError;
+  expect(e.line).toBe(line);
+  expect(e.message).toMatch(new RegExp(`^trace line ${line}: `));
+  if (pattern) expect(e.message).toMatch(pattern);
+  return e;
+}
+
+/** Index (0-based line number) of the first step line whose op satisfies `pred`. */
+function findStep(pred: (s: Json) => boolean): number {
+  for (let i = 1; i < lines.length; i++) {
+    const s = stepAt(i);
+    if ('verdict' in s) break;
+    if (pred(s)) return i;
+  }
+  throw new Error('no such step in the fixture trace');
+}
+
+describe('parseTrace accepts real traces', () => {
+  it('loads a trace written by a real run: header, every step, the verdict', () => {
+    const t = loadTrace(tracePath);
+    expect(t.header.format).toBe(TRACE_FORMAT);
+    expect(t.header.seed).toBe(11);
+    expect(t.header.scenario).toBe('default');
+    expect(t.header.scenarioSpec.vectors.length).toBeGreaterThan(0);
+    expect(t.header.options).toMatchObject({ ops: 60, readers: 1, strategy: 'window', keepGoing: false });
+    expect(t.header.faults).toEqual([]);
+    expect(t.header.target).toBe('engine');
+    expect(t.steps).toHaveLength(60);
+    t.steps.forEach((s, i) => {
+      expect(s.n).toBe(i);
+      expect(typeof s.d).toBe('string');
+    });
+    expect(t.verdict).toEqual({ verdict: 'pass', steps: 60 });
+    expect(lines).toHaveLength(62);
+  });
+
+  it('accepts a prefix without a verdict (an interrupted run)', () => {
+    const t = parseTrace(join_(lines.slice(0, 11)));
+    expect(t.steps).toHaveLength(10);
+    expect(t.verdict).toBeUndefined();
+  });
+
+  it('accepts a header-only trace and a file without a trailing newline', () => {
+    expect(parseTrace(lines[0]).steps).toEqual([]);
+    expect(parseTrace(lines.join('\n')).steps).toHaveLength(60);
+  });
+
+  it('TraceWriter writes what parseTrace reads back', () => {
+    const p = join(dir, 'written.ndjson');
+    const w = new TraceWriter(p);
+    const loaded = parseTrace(text);
+    w.header(loaded.header);
+    w.step(loaded.steps[0]);
+    w.step(loaded.steps[1]);
+    w.verdict({ verdict: 'divergence', steps: 2, divergence: { kind: 'ghost-point', step: 1 } });
+    w.close();
+    w.close(); // idempotent
+    const back = loadTrace(p);
+    expect(back.header).toEqual(loaded.header);
+    expect(back.steps).toEqual(loaded.steps.slice(0, 2));
+    expect(back.verdict).toEqual({ verdict: 'divergence', steps: 2, divergence: { kind: 'ghost-point', step: 1 } });
+  });
+});
+
+describe('parseTrace names the first bad line', () => {
+  it('empty file', () => {
+    expectBadLine('', 1, /empty/);
+    expectBadLine('\n', 1); // a lone newline: line 1 is named (as empty or not JSON)
+  });
+
+  it('non-JSON header', () => {
+    expectBadLine(withLine(0, '{"format": "segment-soak/trace@1", '), 1, /not valid JSON/);
+    expectBadLine(withLine(0, '[1,2,3]'), 1, /header is not a JSON object/);
+  });
+
+  it('wrong format string', () => {
+    expectBadLine(withLine(0, { ...header(), format: 'segment-soak/trace@2' }), 1, /unknown format "segment-soak\/trace@2"/);
+    const { format: _f, ...noFormat } = header();
+    expectBadLine(withLine(0, noFormat), 1, /unknown format/);
+  });
+
+  it('header missing or malforming scenarioSpec', () => {
+    const { scenarioSpec: _s, ...noSpec } = header();
+    expectBadLine(withLine(0, noSpec), 1, /scenarioSpec/);
+    expectBadLine(withLine(0, { ...header(), scenarioSpec: { ...header().scenarioSpec, vectors: 'dense' } }), 1, /scenarioSpec/);
+  });
+
+  it('other header fields', () => {
+    expectBadLine(withLine(0, { ...header(), seed: 'x' }), 1, /seed/);
+    expectBadLine(withLine(0, { ...header(), seed: 1.5 }), 1, /seed/);
+    expectBadLine(withLine(0, { ...header(), options: { ...header().options, readers: -1 } }), 1, /options\.readers/);
+    expectBadLine(withLine(0, { ...header(), faults: 'count-sums-segments' }), 1, /faults/);
+    expectBadLine(withLine(0, { ...header(), target: 7 }), 1, /target/);
+  });
+
+  it('a step line with bad JSON names its line', () => {
+    const copy = [...lines];
+    copy[5] = copy[5].slice(0, copy[5].length - 3); // truncated mid-object
+    expectBadLine(join_(copy), 6, /not valid JSON/);
+    expectBadLine(withLine(7, ''), 8, /not valid JSON/);
+    expectBadLine(withLine(3, '"a string"'), 4, /not a JSON object/);
+  });
+
+  it('step numbers out of sequence', () => {
+    expectBadLine(withLine(4, { ...stepAt(4), n: 4 }), 5, /step number 4 out of sequence \(expected 3\)/);
+    // a repeated line
+    const copy = [...lines];
+    copy.splice(6, 0, copy[5]);
+    expectBadLine(join_(copy), 7, /out of sequence/);
+    // a dropped line
+    const dropped = [...lines];
+    dropped.splice(2, 1);
+    expectBadLine(join_(dropped), 3, /step number 2 out of sequence \(expected 1\)/);
+  });
+
+  it('a bad decision string', () => {
+    expectBadLine(withLine(9, { ...stepAt(9), d: '3u' }), 10, /decision string/);
+    expectBadLine(withLine(9, { ...stepAt(9), d: 'u2?' }), 10, /decision string/);
+    const { d: _d, ...noD } = stepAt(9);
+    expectBadLine(withLine(9, noD), 10, /decision string/);
+  });
+
+  it('an op of unknown kind', () => {
+    const i = findStep((s) => s.t === 'update' || s.t === 'overlap');
+    expectBadLine(withLine(i, { ...stepAt(i), op: { ...stepAt(i).op, kind: 'frobnicate' } }), i + 1, /unknown update kind 'frobnicate'/);
+    const r = findStep((s) => s.t === 'read');
+    expectBadLine(withLine(r, { ...stepAt(r), op: { ...stepAt(r).op, kind: 'peek' } }), r + 1, /unknown read kind 'peek'/);
+    expectBadLine(withLine(r, { ...stepAt(r), t: 'teleport' }), r + 1, /unknown step type "teleport"/);
+  });
+
+  it('an upsert vector of the wrong dimension', () => {
+    const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
+    const s = stepAt(i);
+    const p0 = s.op.points[0];
+    const name = Object.keys(p0.vectors)[0];
+    const size = (header().scenarioSpec.vectors as { name: string; size: number }[]).find((v) => v.name === name)!.size;
+    const bad = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: p0.vectors[name].slice(0, size - 1) } }, ...s.op.points.slice(1)] } };
+    expectBadLine(withLine(i, bad), i + 1, new RegExp(`${name} must be ${size} finite numbers`));
+    const unknownVec = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { nosuch: [1, 2] } }] } };
+    expectBadLine(withLine(i, unknownVec), i + 1, /unknown vector 'nosuch'/);
+  });
+
+  it('a bad search query dimension and a bad id', () => {
+    const i = findStep((s) => s.t === 'read');
+    const search = { kind: 'search', vector: 'dense', query: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };
+    // the well-formed search is accepted, so the failure below is the dimension alone
+    expect(parseTrace(withLine(i, { ...stepAt(i), op: search })).steps[i - 1].op).toEqual(search);
+    expectBadLine(withLine(i, { ...stepAt(i), op: { ...search, query: [...search.query, 0.9] } }), i + 1, /search\.query must be 8 finite numbers/);
+    expectBadLine(withLine(i, { ...stepAt(i), op: { ...search, limit: 0 } }), i + 1, /search\.limit/);
+    const d = findStep((x) => x.t === 'update' && x.op.kind === 'upsert');
+    const u = stepAt(d);
+    expectBadLine(withLine(d, { ...u, op: { ...u.op, points: [{ ...u.op.points[0], id: -3 }] } }), d + 1, /valid id/);
+  });
+
+  it('an overlap with more reads than the run had readers', () => {
+    const i = findStep((s) => s.t === 'overlap');
+    const s = stepAt(i);
+    expectBadLine(withLine(i, { ...s, reads: [s.reads[0], s.reads[0]] }), i + 1, /2 reads but the run had 1 readers/);
+  });
+
+  it('a verdict line that is not last', () => {
+    const copy = [...lines];
+    copy.splice(4, 0, JSON.stringify({ verdict: 'pass', steps: 3 }));
+    expectBadLine(join_(copy), 5, /verdict line before the end/);
+  });
+
+  it('an unknown verdict', () => {
+    expectBadLine(withLine(lines.length - 1, { verdict: 'maybe', steps: 60 }), lines.length, /unknown verdict "maybe"/);
+  });
+
+  it('loadTrace of a missing file is a TraceReadError naming ENOENT crash', () => {
+    expect(() => loadTrace(join(dir, "nope.ndjson"))).toThrow(TraceReadError);
+    expect(() => loadTrace(join(dir, 'nope.ndjson'))).toThrow(/ENOENT/);
+  });
+
+  it('reports only the first bad line when several are bad', () => {
+    const copy = [...lines];
+    copy[3] = 'garbage';
+    copy[8] = 'more garbage';
+    expectBadLine(join_(copy), 4);
+  });
+
+  it('writes the fixture back unchanged (sanity of the helpers)', () => {
+    writeFileSync(join(dir, 'copy.ndjson'), join_(lines));
+    expect(readFileSync(join(dir, 'copy.ndjson'), 'utf8')).toBe(text);
+  });
+});
