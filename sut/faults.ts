@@ -82,7 +82,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'cancel-drops-proxy-changes',
     description: 'cancelling an optimization unwraps proxies without propagating their deletes: deleted and overwritten copies come back',
     origin: 'F3, qdrant#10364',
-    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation', 'wrong-score', 'wrong-payload', 'error'],
+    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation', 'wrong-score', 'wrong-payload', 'missing-candidate', 'error'],
     needsReaders: false,
     switches: { unwrapProxyPropagates: false },
   },

@@ -315,7 +315,7 @@ export class StreamGenerator {
     if (this.deleted.size > 0 && this.chance(0.7)) {
       for (let t = 0; t < 3; t++) {
         // The last few deletes are the ones a live proxy may still be holding.
-        const idx = this.deleted.at(this.int(Math.min(t === 0 ? 3 : 32, this.deleted.size)));
+        const idx = this.deleted.at(this.int(Math.min(t === 0 ? 2 : 32, this.deleted.size)));
         if (!exclude.includes(idx) && !this.live(state, idx)) return idx;
       }
     }
@@ -330,7 +330,7 @@ export class StreamGenerator {
     return -1;
   }
 
-  /** Ids for an id-addressed update: mostly live, ~20% of ops with one missing id. No duplicates. */
+  /** Ids for an id-addressed update: mostly live, ~30% of ops with one missing id. No duplicates. */
   private updateIds(state: ModelState, max: number): number[] {
     const n = this.between(1, Math.max(1, max));
     const out: number[] = [];
@@ -340,7 +340,7 @@ export class StreamGenerator {
       out.push(idx);
     }
     // Missing ids exercise the not-found contract, and a just-deleted id may still sit in a proxy.
-    if (out.length === 0 || this.chance(0.2)) {
+    if (out.length === 0 || this.chance(0.3)) {
       const m = this.pickMissing(state, out);
       if (m >= 0) out.splice(this.int(out.length + 1), 0, m);
     }

@@ -66,19 +66,24 @@ export class SegmentHolder {
     this.remove(id);
   }
 
+  /** Qdrant's maps are BTreeMaps: iteration is by segment id, whatever the insertion order. */
+  private static byId(m: Map<number, SegmentEntry>): [number, SegmentEntry][] {
+    return [...m.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
   /** All entries, ids ascending within each map: appendable first (Qdrant's iter()). */
   entries(): [number, SegmentEntry][] {
-    return [...this.appendableMap.entries(), ...this.nonAppendableMap.entries()];
+    return [...SegmentHolder.byId(this.appendableMap), ...SegmentHolder.byId(this.nonAppendableMap)];
   }
 
   /** The read order: non-appendable then appendable, so a CoW move is seen at least once. */
   readOrder(): SegmentEntry[] {
-    return [...this.nonAppendableMap.values(), ...this.appendableMap.values()];
+    return [...SegmentHolder.byId(this.nonAppendableMap), ...SegmentHolder.byId(this.appendableMap)].map(([, e]) => e);
   }
 
   appendableSegments(): [number, Segment][] {
     const out: [number, Segment][] = [];
-    for (const [id, e] of this.appendableMap) if (e instanceof Segment) out.push([id, e]);
+    for (const [id, e] of SegmentHolder.byId(this.appendableMap)) if (e instanceof Segment) out.push([id, e]);
     return out;
   }
 
