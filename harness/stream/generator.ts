@@ -330,7 +330,7 @@ export class StreamGenerator {
     return -1;
   }
 
-  /** Ids for an id-addressed update: mostly live, ~30% of ops with one missing id. No duplicates. */
+  /** Ids for an id-addressed update: mostly live, ~35% of ops with one missing id. No duplicates. */
   private updateIds(state: ModelState, max: number): number[] {
     const n = this.between(1, Math.max(1, max));
     const out: number[] = [];
@@ -340,7 +340,7 @@ export class StreamGenerator {
       out.push(idx);
     }
     // Missing ids exercise the not-found contract, and a just-deleted id may still sit in a proxy.
-    if (out.length === 0 || this.chance(0.3)) {
+    if (out.length === 0 || this.chance(0.35)) {
       const m = this.pickMissing(state, out);
       if (m >= 0) out.splice(this.int(out.length + 1), 0, m);
     }
