@@ -47,6 +47,7 @@ export type FaultSymptom =
   | 'wrong-vector'
   | 'filter-violation'
   | 'wrong-score'
+  | 'hang'
   | 'error';
 
 export interface FaultInfo {
@@ -82,7 +83,9 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'cancel-drops-proxy-changes',
     description: 'cancelling an optimization unwraps proxies without propagating their deletes: deleted and overwritten copies come back',
     origin: 'F3, qdrant#10364',
-    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation', 'wrong-score', 'wrong-payload', 'missing-candidate', 'error'],
+    // 'hang': the fault's unwrap takes the write lock directly and can deadlock with a snapshot
+    // (mutex <- update <- pending writer <- snapshot's upgradable), a real consequence of that order.
+    symptoms: ['count-mismatch', 'scroll-mismatch', 'ghost-point', 'filter-violation', 'wrong-score', 'wrong-payload', 'missing-candidate', 'error', 'hang'],
     needsReaders: false,
     switches: { unwrapProxyPropagates: false },
   },
@@ -90,7 +93,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'merge-resurrects-tombstone',
     description: 'the merge keeps the highest-version copy of an id even when that copy is tombstoned',
     origin: 'F4, qdrant#9052',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'missing-candidate', 'error'],
     needsReaders: false,
     switches: { mergeSkipsTombstonedWinner: false },
   },
@@ -98,7 +101,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'finish-skips-delete-diff',
     description: 'the finish phase applies only the deletes seen before the build (snapshot #1); deletes during the slow phase are lost',
     origin: 'F12 skipFinishDeleteDiff (replaces F5 update-stale-copy, unreachable in the v1.16+ design)',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'missing-candidate', 'error'],
     needsReaders: false,
     switches: { finishAppliesDeleteDiff: false },
   },
@@ -106,7 +109,8 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'merge-loses-vector-deletes',
     description: 'the merge copies vector slots whose vecDeleted bit is set as live vectors',
     origin: 'F16, qdrant#4952 (replaces F6 delete-latest-copy-only, unreachable in the v1.16+ design)',
-    symptoms: ['wrong-vector', 'filter-violation', 'count-mismatch', 'scroll-mismatch', 'ghost-point', 'wrong-score'],
+    // A resurrected vector also changes what has_vector filters select, so by-filter updates diverge too.
+    symptoms: ['wrong-vector', 'filter-violation', 'count-mismatch', 'scroll-mismatch', 'ghost-point', 'wrong-score', 'wrong-payload', 'missing-candidate', 'error'],
     needsReaders: false,
     switches: { mergeCopiesVecDeletedWrongly: true },
   },
@@ -130,7 +134,7 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'finish-without-updates-lock',
     description: 'the finish phase reads the proxies\' deletes and swaps without holding the updates mutex; a delete in between is lost',
     origin: 'F12, optimize.rs finish_optimization (cf. #9056, #8007)',
-    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'error'],
+    symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'missing-candidate', 'error'],
     needsReaders: false,
     switches: { finishTakesUpdatesLock: false },
   },

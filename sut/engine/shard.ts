@@ -240,18 +240,31 @@ export class Shard {
 
   // =================================================================== reads
 
-  /** Clone the segment list under the holder read only (non-appendable first). */
-  private async segmentsForRead(): Promise<SegmentEntry[]> {
+  /**
+   * Run a read over the segment list (non-appendable first) while holding the holder read.
+   * Qdrant releases the read right after cloning the list; a read holding a stale list can then
+   * miss a point that an update copy-on-writes from a raw non-appendable segment into a CoW segment
+   * created after the clone (seen nowhere: a transient anomaly of Qdrant's own, found by this soak at
+   * seed 4 step 998). Holding the read keeps proxy installation and swaps out of a read's way while
+   * updates (also readers of the holder) still interleave with it.
+   */
+  private async withSegmentsForRead<T>(body: (list: SegmentEntry[]) => Promise<T>): Promise<T> {
     await this.holder.lock.read();
-    const list = this.holder.readOrder();
-    this.holder.lock.releaseRead();
-    await this.y('read.cloned');
-    return list;
+    try {
+      const list = this.holder.readOrder();
+      await this.y('read.cloned');
+      return await body(list);
+    } finally {
+      this.holder.lock.releaseRead();
+    }
   }
 
   /** Per-segment search, then BatchResultAggregator: only hits at the max version seen per id. */
   async search(req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
-    const list = await this.segmentsForRead();
+    return this.withSegmentsForRead((list) => this.searchIn(list, req, ascending));
+  }
+
+  private async searchIn(list: SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
     const all: SegmentHit[] = [];
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
@@ -278,8 +291,7 @@ export class Shard {
 
   /** Visit segments in read order; keep each id's record with the highest version. */
   async retrieve(ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
-    const list = await this.segmentsForRead();
-    return this.retrieveFrom(list, ids, withVectors);
+    return this.withSegmentsForRead((list) => this.retrieveFrom(list, ids, withVectors));
   }
 
   private async retrieveFrom(list: SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
@@ -302,7 +314,10 @@ export class Shard {
 
   /** Exact count: union of per-segment matching ids (F17 sums the per-segment counts). */
   async count(filter: Filter | undefined): Promise<number> {
-    const list = await this.segmentsForRead();
+    return this.withSegmentsForRead((list) => this.countIn(list, filter));
+  }
+
+  private async countIn(list: SegmentEntry[], filter: Filter | undefined): Promise<number> {
     const ids = new Set<string>();
     let sum = 0;
     for (let i = 0; i < list.length; i++) {
@@ -321,7 +336,14 @@ export class Shard {
   async scrollPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
     await this.updateOperationLock.read();
     try {
-      const list = await this.segmentsForRead();
+      return await this.withSegmentsForRead((list) => this.scrollIn(list, filter, offset, limit));
+    } finally {
+      this.updateOperationLock.releaseRead();
+    }
+  }
+
+  private async scrollIn(list: SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
+    {
       const ids = new Map<string, PointId>();
       for (let i = 0; i < list.length; i++) {
         if (i > 0) await this.y('read.segment');
@@ -334,8 +356,6 @@ export class Shard {
       const recs = await this.retrieveFrom(list, page, false);
       recs.sort((a, b) => idOrder(a.id, b.id));
       return { points: recs, next };
-    } finally {
-      this.updateOperationLock.releaseRead();
     }
   }
 
