@@ -23,8 +23,11 @@ export function answerRead(state: ModelState, op: ReadOp): ReadResult {
       found.sort((a, b) => compareIds(a.id, b.id));
       return { kind: 'retrieve', points: found.map((p) => toRecord(p, op.withVectors)) };
     }
-    case 'count':
-      return { kind: 'count', count: state.points().filter((p) => matchesFilter(op.filter, p)).length };
+    case 'count': {
+      let count = 0;
+      for (const p of state.values()) if (matchesFilter(op.filter, p)) count++;
+      return { kind: 'count', count };
+    }
     case 'scroll':
       // op.limit is only the page size; the harness concatenates pages, so the answer is everything.
       return {
@@ -44,7 +47,7 @@ export function searchCandidates(state: ModelState, op: SearchOp): ScoredPoint[]
   const params = state.spec.vectors.find((v) => v.name === op.vector);
   if (!params) throw new Error(`search on unknown vector name '${op.vector}'`);
   const scored: ScoredPoint[] = [];
-  for (const p of state.points()) {
+  for (const p of state.values()) {
     const stored = Object.hasOwn(p.vectors, op.vector) ? p.vectors[op.vector] : undefined;
     if (stored === undefined || !matchesFilter(op.filter, p)) continue;
     scored.push({ id: p.id, score: similarity(params.distance, op.query, stored) });

@@ -51,6 +51,11 @@ export class ModelState {
     return this.byKey.size;
   }
 
+  /** All points in no particular order: for callers that do not need id order (no sort). */
+  values(): IterableIterator<StoredPoint> {
+    return this.byKey.values();
+  }
+
   /** All points, numeric ids ascending then UUIDs (Qdrant's order). */
   points(): StoredPoint[] {
     return [...this.byKey.values()].sort((a, b) => compareIds(a.id, b.id));
@@ -79,7 +84,7 @@ export class ModelState {
         for (const id of op.ids) this.byKey.delete(idKey(id));
         return OK;
       case 'deleteByFilter':
-        for (const p of this.points()) if (matchesFilter(op.filter, p)) this.byKey.delete(idKey(p.id));
+        for (const p of [...this.values()]) if (matchesFilter(op.filter, p)) this.byKey.delete(idKey(p.id));
         return OK;
       case 'setPayload':
         return this.onSelected(op.selector, (p) => ({ ...p, payload: mergePayload(p.payload, op.payload) }));
@@ -132,7 +137,7 @@ export class ModelState {
 
   private onSelected(sel: Selector, f: (p: StoredPoint) => StoredPoint): UpdateResult {
     if ('ids' in sel) return this.onIds(sel.ids, f);
-    for (const p of this.points()) if (matchesFilter(sel.filter, p)) this.put(f(p));
+    for (const p of [...this.values()]) if (matchesFilter(sel.filter, p)) this.put(f(p));
     return OK;
   }
 

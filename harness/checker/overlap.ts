@@ -50,11 +50,11 @@ function samePoint(a: StoredPoint, b: StoredPoint): boolean {
 export function touchedIds(before: ModelState, after: ModelState): PointId[] {
   if (before === after) return [];
   const out: PointId[] = [];
-  for (const p of before.points()) {
+  for (const p of before.values()) {
     const q = after.get(p.id);
     if (q === undefined || !samePoint(p, q)) out.push(p.id);
   }
-  for (const q of after.points()) if (!before.has(q.id)) out.push(q.id);
+  for (const q of after.values()) if (!before.has(q.id)) out.push(q.id);
   return out.sort(compareIds);
 }
 

@@ -1,40 +1,15 @@
 // `soak run` and `soak replay` end to end through bin/soak.mjs: exit codes, report.json (the
 // DESIGN §6 contract) and the printed trace path.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { runSoak } from '../soak/runner.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { expectUsage, soak } from './cliTesting.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
-const linesOf = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
-
-/** Bad input: exit 2 and exactly one line on stderr, with no stack trace. */
-function expectUsage(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
-  expect(r.status, `stderr: ${r.stderr}`).toBe(2);
-  expect(linesOf(r.stderr)).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toContain('    at ');
-  expect(r.stdout).not.toContain('    at ');
-}
-
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'soak-cli-run-test-'));

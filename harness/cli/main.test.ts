@@ -1,38 +1,13 @@
 // The `soak` command line as a user meets it: listings and bad input (exit 2, one clear line,
 // never a stack trace), and the unavailable target (exit 3). Runs and replays (and bad traces):
 // main.run.test.ts.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS } from '../../sut/faults.ts';
 import { SCENARIOS } from '../../scenarios/catalog.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const linesOf = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
-
-/** Bad input: exit 2 and exactly one line on stderr, with no stack trace. */
-function expectUsage(r: { status: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
-  expect(r.status, `stderr: ${r.stderr}`).toBe(2);
-  expect(linesOf(r.stderr)).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toContain('    at ');
-  expect(r.stdout).not.toContain('    at ');
-}
+import { expectUsage, linesOf, soak } from './cliTesting.ts';
 
 let dir: string;
 beforeAll(() => {

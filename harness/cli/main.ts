@@ -67,6 +67,14 @@ function makeEventSink(io: Io, live: boolean, color: boolean): (e: RunEvent) => 
   };
 }
 
+function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create output directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 function writeOutputs(dir: string, result: RunResult): string {
   const reportPath = join(dir, 'report.json');
   writeFileSync(reportPath, JSON.stringify(toReportJson(result), null, 2) + '\n');
@@ -228,11 +236,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   const report = String(o.report);
   if (report !== 'console' && report !== 'json') throw new UsageError(`--report ${report} is not built yet; use console or json`);
   const outDir = resolve(o.out !== undefined ? String(o.out) : join('soak-out', String(seed)));
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot create output directory ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  ensureDir(outDir);
   const tracePath = join(outDir, 'trace.ndjson');
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
@@ -268,11 +272,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
 async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
   const trace = loadTrace(tracePath);
   const outDir = resolve(o.out !== undefined ? String(o.out) : join(resolve(tracePath, '..'), 'replay'));
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot create output directory ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  ensureDir(outDir);
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
   const intr = interruptFlag();

@@ -1,29 +1,13 @@
-// BUG: a trace whose header names an unknown strategy or target passes loadTrace's validation,
-// then replayTrace throws out of `new SoakSession(...)` (outside drive()'s try), and the CLI
-// reports it as "soak: internal error: <stack trace>" with exit 3. DESIGN §5/§6: loading
-// validates the file and names the first bad line; bad input exits 2 with a one-line message.
-import { spawnSync } from 'node:child_process';
+// A trace header naming an unknown strategy or target is bad input: loadTrace names line 1, and
+// the CLI exits 2 with one line (it once crashed with a stack trace out of `new SoakSession`).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { replayTrace, runSoak } from '../soak/runner.ts';
 import { parseTrace, TraceFormatError } from '../trace/trace.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function soak(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/soak.mjs', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { soak } from './cliTesting.ts';
 
 let dir: string;
 let lines: string[];

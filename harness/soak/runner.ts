@@ -122,7 +122,7 @@ export async function replayTrace(trace: LoadedTrace, opts: Pick<RunConfig, 'tra
 }
 
 async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
-  const t0 = performance.now();
+  const t0 = performance.now(); // clock-ok: wall time for the --time budget and report timings, outside the simulation
   // Build the session first: a target that cannot be built leaves no half-written trace behind.
   const session = new SoakSession({
     seed: cfg.seed,
@@ -155,7 +155,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         message = 'interrupted';
         break;
       }
-      if (cfg.timeBudgetMs !== undefined && performance.now() - t0 > cfg.timeBudgetMs) {
+      if (cfg.timeBudgetMs !== undefined && performance.now() - t0 > cfg.timeBudgetMs) { // clock-ok
         message = 'time budget reached';
         break;
       }
@@ -210,7 +210,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     optimizer: counts(),
     strategy: session.strategy.describe(),
     decisions: session.scheduler.decisions,
-    elapsedMs: performance.now() - t0,
+    elapsedMs: performance.now() - t0, // clock-ok
     ...(message ? { message } : {}),
     ...(errorKind ? { errorKind } : {}),
     ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),

@@ -9,7 +9,7 @@ import { answerRead } from '../../model/reads.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import type { Divergence } from '../checker/divergence.ts';
 import { checkRead, checkUpdateResult } from '../checker/sequential.ts';
-import { checkOverlappedRead } from '../checker/overlap.ts';
+import { checkOverlappedRead, touchedIds } from '../checker/overlap.ts';
 import {
   DeadlockError,
   DeterministicScheduler,
@@ -142,8 +142,9 @@ export class SoakSession {
       const d = checkRead(step.op, this.model, readActual[0]!);
       if (d) divergences.push(await this.analyse(d, n, step, 0, step.op));
     } else if (step.t === 'overlap') {
+      const touched = touchedIds(before!, this.model); // once per update, not once per read
       for (let i = 0; i < step.reads.length; i++) {
-        const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!);
+        const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!, touched);
         if (d) divergences.push(await this.analyse(d, n, step, i, step.reads[i]));
       }
     }

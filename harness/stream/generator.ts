@@ -3,7 +3,7 @@
 //
 // Determinism: every random choice comes from seedrandom (alea, seeded `${seed}:stream`; the id pool
 // from `${seed}:ids`). Same scenario + seed + the same sequence of states => the same steps. There is no
-// Math.random and no clock. Generated steps are plain JSON: no undefined-valued keys (absent keys are
+// ambient randomness and no clock. Generated steps are plain JSON: no undefined-valued keys (absent keys are
 // omitted), no NaN, no -0, floats rounded to 4 decimals, keys in a fixed order, so traces are byte-stable.
 //
 // Payload schema (small domains, so values collide and filters select something):

@@ -3,6 +3,8 @@ import type { Condition, FieldSchema, Filter, JsonValue, Payload, PointId } from
 import type { PointView } from './pointView.ts';
 import { checkFilter } from './filterCheck.ts';
 import { PayloadIndex, type CardinalityEstimation, type PrimaryClause } from './payloadIndex.ts';
+import { mulberry32 } from './testing/mulberry32.ts';
+import { keyOf } from './ids.ts';
 
 // ---------------------------------------------------------------- a tiny segment stand-in
 
@@ -79,21 +81,7 @@ class FakeSegment implements PointView {
   }
 }
 
-function key(id: PointId): string {
-  return typeof id === 'number' ? `n${id}` : `u${id}`;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const key = keyOf;
 
 class Rng {
   constructor(readonly next: () => number) {}

@@ -42,11 +42,8 @@ export interface SegmentEntry {
   readonly availablePointCount: number;
 }
 
+/** A label for error messages only; never part of a trace or a report. */
 let nextUid = 1;
-/** Deterministic per process run order; only used in debug output. */
-export function resetSegmentUids(): void {
-  nextUid = 1;
-}
 
 export class Segment implements SegmentEntry, PointView {
   readonly kind = 'segment' as const;
