@@ -11,6 +11,8 @@ export class SegmentHolder {
   private readonly appendableMap = new Map<number, SegmentEntry>();
   private readonly nonAppendableMap = new Map<number, SegmentEntry>();
   private nextId = 1;
+  /** Id-ordered views, rebuilt only after the segment set changes (reads and updates ask constantly). */
+  private cache: { entries: [number, SegmentEntry][]; readOrder: SegmentEntry[]; appendable: [number, Segment][] } | undefined;
   readonly lock: UpgradableRwLock;
   readonly updatesMutex: Mutex;
 
@@ -30,6 +32,7 @@ export class SegmentHolder {
   }
 
   private insertAt(id: number, entry: SegmentEntry): void {
+    this.cache = undefined;
     (entry.appendable ? this.appendableMap : this.nonAppendableMap).set(id, entry);
   }
 
@@ -39,6 +42,7 @@ export class SegmentHolder {
 
   private remove(id: number): SegmentEntry | undefined {
     const e = this.get(id);
+    this.cache = undefined;
     this.appendableMap.delete(id);
     this.nonAppendableMap.delete(id);
     return e;
@@ -71,20 +75,31 @@ export class SegmentHolder {
     return [...m.entries()].sort((a, b) => a[0] - b[0]);
   }
 
+  private views(): NonNullable<SegmentHolder['cache']> {
+    if (!this.cache) {
+      const app = SegmentHolder.byId(this.appendableMap);
+      const non = SegmentHolder.byId(this.nonAppendableMap);
+      this.cache = {
+        entries: [...app, ...non],
+        readOrder: [...non, ...app].map(([, e]) => e),
+        appendable: app.filter((x): x is [number, Segment] => x[1] instanceof Segment),
+      };
+    }
+    return this.cache;
+  }
+
   /** All entries, ids ascending within each map: appendable first (Qdrant's iter()). */
   entries(): [number, SegmentEntry][] {
-    return [...SegmentHolder.byId(this.appendableMap), ...SegmentHolder.byId(this.nonAppendableMap)];
+    return [...this.views().entries];
   }
 
   /** The read order: non-appendable then appendable, so a CoW move is seen at least once. */
   readOrder(): SegmentEntry[] {
-    return [...SegmentHolder.byId(this.nonAppendableMap), ...SegmentHolder.byId(this.appendableMap)].map(([, e]) => e);
+    return [...this.views().readOrder];
   }
 
   appendableSegments(): [number, Segment][] {
-    const out: [number, Segment][] = [];
-    for (const [id, e] of SegmentHolder.byId(this.appendableMap)) if (e instanceof Segment) out.push([id, e]);
-    return out;
+    return [...this.views().appendable];
   }
 
   /** Segments the optimizer may plan: originals, never proxies. */
@@ -125,7 +140,7 @@ export class SegmentHolder {
   /** Every segment holding a visible copy of `id`, with its version. */
   copiesOf(id: PointId): { entry: SegmentEntry; version: number }[] {
     const out: { entry: SegmentEntry; version: number }[] = [];
-    for (const e of this.readOrder()) {
+    for (const e of this.views().readOrder) {
       const v = e.pointVersion(id);
       if (v !== undefined) out.push({ entry: e, version: v });
     }

@@ -2,7 +2,6 @@
 // whose missing bits mean deleted, and per-offset versions.
 import type { PointId } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
-import { keyOf } from './ids.ts';
 
 /** Written at drop before the delete's op_num overwrites it. */
 export const DELETED_POINT_VERSION = -2;
@@ -10,7 +9,9 @@ export const DELETED_POINT_VERSION = -2;
 export const NO_VERSION = -1;
 
 export class IdTracker {
-  private readonly forward = new Map<string, number>();
+  /** Two forward maps, as Qdrant has: numeric ids and UUIDs (no key strings on the hot path). */
+  private readonly forwardNum = new Map<number, number>();
+  private readonly forwardUuid = new Map<string, number>();
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
@@ -23,14 +24,24 @@ export class IdTracker {
     return this.reverse.length;
   }
   get availablePointCount(): number {
-    return this.forward.size;
+    return this.forwardNum.size + this.forwardUuid.size;
   }
   get deletedPointCount(): number {
-    return this.reverse.length - this.forward.size;
+    return this.reverse.length - this.availablePointCount;
   }
 
   offsetOf(id: PointId): number | undefined {
-    return this.forward.get(keyOf(id));
+    return typeof id === 'number' ? this.forwardNum.get(id) : this.forwardUuid.get(id);
+  }
+
+  private setForward(id: PointId, offset: number): void {
+    if (typeof id === 'number') this.forwardNum.set(id, offset);
+    else this.forwardUuid.set(id, offset);
+  }
+
+  private deleteForward(id: PointId): void {
+    if (typeof id === 'number') this.forwardNum.delete(id);
+    else this.forwardUuid.delete(id);
   }
 
   isDeleted(offset: number): boolean {
@@ -56,10 +67,9 @@ export class IdTracker {
       }
     }
     this.deleted.grow(this.reverse.length, true);
-    const key = keyOf(id);
-    const previous = this.forward.get(key);
+    const previous = this.offsetOf(id);
     if (previous !== undefined && previous !== offset) this.deleted.set(previous, true);
-    this.forward.set(key, offset);
+    this.setForward(id, offset);
     this.linkChanges += 1;
     this.reverse[offset] = id;
     this.deleted.set(offset, false);
@@ -67,10 +77,9 @@ export class IdTracker {
 
   /** Remove the forward entry and tombstone the offset. Returns the offset it had. */
   drop(id: PointId): number | undefined {
-    const key = keyOf(id);
-    const offset = this.forward.get(key);
+    const offset = this.offsetOf(id);
     if (offset === undefined) return undefined;
-    this.forward.delete(key);
+    this.deleteForward(id);
     this.linkChanges += 1;
     this.deleted.set(offset, true);
     this.versions[offset] = DELETED_POINT_VERSION;
@@ -86,12 +95,13 @@ export class IdTracker {
   }
 
   pointVersion(id: PointId): number | undefined {
-    const off = this.forward.get(keyOf(id));
+    const off = this.offsetOf(id);
     return off === undefined ? undefined : this.versions[off];
   }
 
-  /** Live ids in no particular order. */
-  liveIds(): IterableIterator<number> {
-    return this.forward.values();
+  /** Live offsets in no particular order. */
+  *liveIds(): IterableIterator<number> {
+    yield* this.forwardNum.values();
+    yield* this.forwardUuid.values();
   }
 }
