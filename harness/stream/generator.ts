@@ -314,8 +314,8 @@ export class StreamGenerator {
   private pickMissing(state: ModelState, exclude: readonly number[]): number {
     if (this.deleted.size > 0 && this.chance(0.7)) {
       for (let t = 0; t < 3; t++) {
-        // The last few deletes are the ones a live proxy may still be holding.
-        const idx = this.deleted.at(this.int(Math.min(t === 0 ? 2 : 32, this.deleted.size)));
+        // The latest delete is the one a live proxy most likely still holds.
+        const idx = this.deleted.at(t === 0 ? 0 : this.int(Math.min(32, this.deleted.size)));
         if (!exclude.includes(idx) && !this.live(state, idx)) return idx;
       }
     }
