@@ -159,13 +159,15 @@ describe('PctStrategy', () => {
 });
 
 describe('WindowStrategy', () => {
+  /** Preemption alone (holds off: here every task stops at the same label, so holds would pile up). */
   function switchRate(label: string, seed: string): number {
-    const s = new WindowStrategy(seedrandom.alea(seed));
+    const s = new WindowStrategy(seedrandom.alea(seed), 0.85, 0.6, 0);
     const tasks = ['u', 'r', 'A'].map((c) => fakeTask(c));
     let last = tasks[0];
     let switches = 0;
     const n = 3000;
     for (let i = 0; i < n; i++) {
+      if (i % 8 === 0) s.beginStep(tasks); // a step every few decisions: holds expire
       last.label = label;
       const t = s.pick(tasks, last);
       if (t !== last) switches += 1;
@@ -205,7 +207,23 @@ describe('WindowStrategy', () => {
   });
 
   it('describe() names the strategy', () => {
-    expect(new WindowStrategy(seedrandom.alea('w4')).describe()).toEqual({ strategy: 'window', preemptInWindow: 0.85 });
+    expect(new WindowStrategy(seedrandom.alea('w4')).describe()).toEqual({ strategy: 'window', preemptInWindow: 0.85, holdShare: 0.5 });
+  });
+
+  it('a task held in a window is not picked while others can run, and is released within 3 steps', () => {
+    // preempt always, hold always
+    const s = new WindowStrategy(seedrandom.alea('w5'), 1, 0.6, 1);
+    const opt = fakeTask('A', 'proxy.unsynced');
+    const u = fakeTask('u', 'plain');
+    expect(s.pick([opt, u], opt)).toBe(u);
+    for (let i = 0; i < 50; i++) expect(s.pick([opt, u], u)).toBe(u);
+    expect(s.pick([opt], u)).toBe(opt); // nothing else runnable: a held task still runs
+    let released = -1;
+    for (let step = 1; step <= 3 && released < 0; step++) {
+      s.beginStep([opt, u]);
+      for (let i = 0; i < 50; i++) if (s.pick([opt, u], u) === opt) released = step;
+    }
+    expect(released).toBeGreaterThan(0);
   });
 });
 

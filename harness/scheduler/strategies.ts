@@ -107,25 +107,44 @@ export const WINDOW_LABELS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Window-biased: when the task that just ran stopped inside a lock-phase window, switch to
- * another task most of the time; elsewhere keep running the same task (long uninterrupted runs),
- * so preemptions concentrate where they matter.
+ * Window-biased: when the task that just ran stopped inside a lock-phase window, switch to another
+ * task most of the time, and sometimes hold it there for the next 1-3 steps, so that whole client
+ * ops (not only a yield or two) land inside the window; elsewhere keep running the same task (long
+ * uninterrupted runs), so preemptions concentrate where they matter. A held task still runs when
+ * nothing else can.
  */
 export class WindowStrategy implements Strategy {
   readonly name = 'window' as const;
-  constructor(private readonly rng: Rng, private readonly preemptInWindow = 0.85, private readonly stayOutside = 0.6) {}
-  beginStep(): void {}
+  /** Task code -> steps it stays held. */
+  private readonly held = new Map<string, number>();
+  constructor(
+    private readonly rng: Rng,
+    private readonly preemptInWindow = 0.85,
+    private readonly stayOutside = 0.6,
+    private readonly holdShare = 0.5,
+  ) {}
+  beginStep(): void {
+    for (const [code, n] of this.held) {
+      if (n <= 1) this.held.delete(code);
+      else this.held.set(code, n - 1);
+    }
+  }
   pick(ready: readonly Task[], lastRun: Task | undefined): Task {
-    const last = lastRun && ready.includes(lastRun) ? lastRun : undefined;
-    if (!last) return pickUniform(ready, this.rng);
-    const others = ready.filter((t) => t !== last);
+    const free = this.held.size === 0 ? ready : ready.filter((t) => !this.held.has(t.code));
+    const pool = free.length > 0 ? free : ready;
+    const last = lastRun && pool.includes(lastRun) ? lastRun : undefined;
+    if (!last) return pickUniform(pool, this.rng);
+    const others = pool.filter((t) => t !== last);
     if (others.length === 0) return last;
-    const inWindow = WINDOW_LABELS.has(last.label);
-    if (inWindow) return this.rng() < this.preemptInWindow ? pickUniform(others, this.rng) : last;
+    if (WINDOW_LABELS.has(last.label)) {
+      if (this.rng() >= this.preemptInWindow) return last;
+      if (this.rng() < this.holdShare) this.held.set(last.code, 1 + Math.floor(this.rng() * 3));
+      return pickUniform(others, this.rng);
+    }
     return this.rng() < this.stayOutside ? last : pickUniform(others, this.rng);
   }
   describe(): Record<string, number | string> {
-    return { strategy: 'window', preemptInWindow: this.preemptInWindow };
+    return { strategy: 'window', preemptInWindow: this.preemptInWindow, holdShare: this.holdShare };
   }
 }
 
