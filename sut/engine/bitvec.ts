@@ -13,6 +13,11 @@ export class BitVec {
     return this.len;
   }
 
+  /** The backing words (bit i is word i >>> 5, bit i & 31), for loops that inline `get`. */
+  get rawWords(): Uint32Array {
+    return this.words;
+  }
+
   get(i: number, outOfRange: boolean): boolean {
     if (i >= this.len || i < 0) return outOfRange;
     return (this.words[i >>> 5]! & (1 << (i & 31))) !== 0;
@@ -35,7 +40,8 @@ export class BitVec {
     }
     const old = this.len;
     this.len = newLen;
-    for (let i = old; i < newLen; i++) this.set(i, fill);
+    if (newLen - old === 1) this.set(old, fill);
+    else for (let i = old; i < newLen; i++) this.set(i, fill);
   }
 
   clone(): BitVec {

@@ -121,19 +121,34 @@ export class EngineCollection implements Target {
         const points: PointRecord[] = [];
         let offset: PointId | undefined;
         for (;;) {
-          const merged: RecordOut[] = [];
-          const nexts: PointId[] = [];
+          // Each shard's page is in id order and shards hold disjoint ids: merge, don't sort.
+          const pages: RecordOut[][] = [];
+          let next: PointId | undefined;
           for (const s of this.shards) {
             const page = await s.scrollPage(op.filter, offset, op.limit);
-            merged.push(...page.points);
-            if (page.next !== undefined) nexts.push(page.next);
+            pages.push(page.points);
+            if (page.next !== undefined && (next === undefined || idOrder(page.next, next) < 0)) next = page.next;
           }
-          merged.sort((a, b) => idOrder(a.id, b.id));
-          const page = merged.slice(0, op.limit);
-          points.push(...page.map(toRecord));
-          const candidates = [...merged.slice(op.limit).map((r) => r.id), ...nexts].sort(idOrder);
-          if (candidates.length === 0) break;
-          offset = candidates[0];
+          const heads = pages.map(() => 0);
+          let taken = 0;
+          for (;;) {
+            let best = -1;
+            for (let i = 0; i < pages.length; i++) {
+              if (heads[i]! < pages[i]!.length && (best < 0 || idOrder(pages[i]![heads[i]!]!.id, pages[best]![heads[best]!]!.id) < 0)) best = i;
+            }
+            if (best < 0) break;
+            const rec = pages[best]![heads[best]!++]!;
+            if (taken < op.limit) {
+              points.push(toRecord(rec));
+              taken++;
+            } else {
+              // The first record past this page: the next page starts at it unless a shard's own next is lower.
+              if (next === undefined || idOrder(rec.id, next) < 0) next = rec.id;
+              break;
+            }
+          }
+          if (next === undefined) break;
+          offset = next;
         }
         return { kind: 'scroll', points };
       }

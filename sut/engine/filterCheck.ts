@@ -88,6 +88,27 @@ export function ownValue(obj: { readonly [k: string]: JsonValue }, key: string, 
   return v;
 }
 
+/**
+ * A reader of one top-level key, generated per key so each has its own inline cache: the payloads
+ * of a workload share a few shapes, so `p["num"]` stays monomorphic where one shared `p[key]` site
+ * would be megamorphic (the difference is most of a filter check's cost). Keys that name
+ * Object.prototype members keep the own-property check.
+ */
+export type FieldReader = (p: { readonly [k: string]: JsonValue }) => JsonValue | undefined;
+const readers = new Map<string, FieldReader>();
+const READER_LIMIT = 1000;
+
+export function fieldReader(key: string): FieldReader {
+  let r = readers.get(key);
+  if (r !== undefined) return r;
+  if (needsOwnGuard(key)) r = (p) => ownValue(p, key, true);
+  else if (readers.size >= READER_LIMIT) return (p) => p[key];
+  // The key is embedded as a JSON string literal: no injection, only a property name.
+  else r = new Function('p', `return p[${JSON.stringify(key)}];`) as FieldReader;
+  readers.set(key, r);
+  return r;
+}
+
 /** A key the payload index can serve: one top-level key, no `.`, `[`, `]` or quotes. */
 export function isPlainKey(key: string): boolean {
   if (key.length === 0) return false;
@@ -375,11 +396,9 @@ function isNullValue(v: JsonValue): boolean {
 function overValues(path: JsonPath, onMissing: boolean, check: ValuePred, all: boolean): CompiledFilter {
   if (!path.valid) return onMissing ? ALWAYS : NEVER;
   if (path.plain) {
-    const seg = path.segments[0] as { key: string; guard: boolean };
-    const key = seg.key;
-    const guard = seg.guard;
+    const read = fieldReader((path.segments[0] as { key: string }).key);
     return (p) => {
-      const v = ownValue(p, key, guard);
+      const v = read(p);
       return v === undefined ? onMissing : check(v);
     };
   }

@@ -1,5 +1,6 @@
 // Qdrant's mutable id tracker (point_mappings.rs): forward map, reverse array, `deleted` bitvec
-// whose missing bits mean deleted, and per-offset versions.
+// whose missing bits mean deleted, and per-offset versions. The forward map is also kept in id
+// order (Qdrant's is a BTreeMap), so id-stream reads need no sort.
 import type { PointId } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
 
@@ -8,16 +9,61 @@ export const DELETED_POINT_VERSION = -2;
 /** No version stored: a half-flushed write, ignored by merges. */
 export const NO_VERSION = -1;
 
+/** Sorted (id, offset) pairs of one id kind, maintained by binary search and splice. */
+class OrderedIds<K extends number | string> {
+  readonly ids: K[] = [];
+  readonly offs: number[] = [];
+
+  /** First index whose id is >= `id`. */
+  lowerBound(id: K): number {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  set(id: K, off: number): void {
+    const n = this.ids.length;
+    // Builders append in id order: the common case is a push.
+    if (n === 0 || this.ids[n - 1]! < id) {
+      this.ids.push(id);
+      this.offs.push(off);
+      return;
+    }
+    const i = this.lowerBound(id);
+    if (i < n && this.ids[i] === id) {
+      this.offs[i] = off;
+      return;
+    }
+    this.ids.splice(i, 0, id);
+    this.offs.splice(i, 0, off);
+  }
+
+  delete(id: K): void {
+    const i = this.lowerBound(id);
+    if (i < this.ids.length && this.ids[i] === id) {
+      this.ids.splice(i, 1);
+      this.offs.splice(i, 1);
+    }
+  }
+}
+
 export class IdTracker {
   /** Two forward maps, as Qdrant has: numeric ids and UUIDs (no key strings on the hot path). */
   private readonly forwardNum = new Map<number, number>();
   private readonly forwardUuid = new Map<string, number>();
+  /** The same pairs in id order: numeric ids, then UUIDs (Qdrant's id order). */
+  readonly orderedNum = new OrderedIds<number>();
+  readonly orderedUuid = new OrderedIds<string>();
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
-  private readonly versions: number[] = [];
-  /** Bumped whenever the forward map changes (cache stamp for id-ordered reads). */
-  linkChanges = 0;
+  private versions = new Float64Array(64);
 
   /** Length of the offset space. */
   get totalPointCount(): number {
@@ -35,13 +81,23 @@ export class IdTracker {
   }
 
   private setForward(id: PointId, offset: number): void {
-    if (typeof id === 'number') this.forwardNum.set(id, offset);
-    else this.forwardUuid.set(id, offset);
+    if (typeof id === 'number') {
+      this.forwardNum.set(id, offset);
+      this.orderedNum.set(id, offset);
+    } else {
+      this.forwardUuid.set(id, offset);
+      this.orderedUuid.set(id, offset);
+    }
   }
 
   private deleteForward(id: PointId): void {
-    if (typeof id === 'number') this.forwardNum.delete(id);
-    else this.forwardUuid.delete(id);
+    if (typeof id === 'number') {
+      this.forwardNum.delete(id);
+      this.orderedNum.delete(id);
+    } else {
+      this.forwardUuid.delete(id);
+      this.orderedUuid.delete(id);
+    }
   }
 
   isDeleted(offset: number): boolean {
@@ -61,16 +117,20 @@ export class IdTracker {
 
   setLink(id: PointId, offset: number): void {
     if (offset >= this.reverse.length) {
+      if (offset >= this.versions.length) {
+        const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
+        next.set(this.versions);
+        this.versions = next;
+      }
       for (let i = this.reverse.length; i <= offset; i++) {
         this.reverse.push(undefined);
-        this.versions.push(NO_VERSION);
+        this.versions[i] = NO_VERSION;
       }
     }
     this.deleted.grow(this.reverse.length, true);
     const previous = this.offsetOf(id);
     if (previous !== undefined && previous !== offset) this.deleted.set(previous, true);
     this.setForward(id, offset);
-    this.linkChanges += 1;
     this.reverse[offset] = id;
     this.deleted.set(offset, false);
   }
@@ -80,14 +140,13 @@ export class IdTracker {
     const offset = this.offsetOf(id);
     if (offset === undefined) return undefined;
     this.deleteForward(id);
-    this.linkChanges += 1;
     this.deleted.set(offset, true);
     this.versions[offset] = DELETED_POINT_VERSION;
     return offset;
   }
 
   version(offset: number): number {
-    return this.versions[offset] ?? NO_VERSION;
+    return offset < this.reverse.length ? this.versions[offset]! : NO_VERSION;
   }
 
   setVersion(offset: number, version: number): void {

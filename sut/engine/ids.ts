@@ -23,3 +23,33 @@ export function shardOf(id: PointId, shards: number): number {
   }
   return h % shards;
 }
+
+/**
+ * The first `take` distinct ids of several id-ordered lists, in id order: a k-way merge that stops
+ * early (a scroll page's union across segments, without a set and a sort of everything fetched).
+ */
+export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: number): PointId[] {
+  const out: PointId[] = [];
+  if (lists.length === 1) {
+    const only = lists[0]!;
+    return only.length <= take ? only.slice() : only.slice(0, take);
+  }
+  const heads = new Array<number>(lists.length).fill(0);
+  while (out.length < take) {
+    let min: PointId | undefined;
+    for (let i = 0; i < lists.length; i++) {
+      const l = lists[i]!;
+      if (heads[i]! < l.length) {
+        const id = l[heads[i]!]!;
+        if (min === undefined || idOrder(id, min) < 0) min = id;
+      }
+    }
+    if (min === undefined) break;
+    out.push(min);
+    for (let i = 0; i < lists.length; i++) {
+      const l = lists[i]!;
+      if (heads[i]! < l.length && l[heads[i]!] === min) heads[i]!++;
+    }
+  }
+  return out;
+}

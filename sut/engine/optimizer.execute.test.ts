@@ -106,7 +106,7 @@ describe('executeOptimization: slow phase and finish', () => {
     const proxy = rig.holder.get(1) as ProxySegment;
     const [[, cow]] = rig.holder.appendableSegments();
     expect(cow.retrieve(2, false)!.payload).toEqual({ color: 'blue' });
-    expect(proxy.deletedPoints.has('n2')).toBe(true);
+    expect(proxy.deletedPoints.has(2)).toBe(true);
     expect(proxy.hasPoint(2)).toBe(false);
     expect(input.hasPoint(2)).toBe(true); // the wrapped segment stays frozen
     expect(rig.holder.copiesOf(2)).toEqual([{ entry: cow, version: cow.pointVersion(2) }]);

@@ -4,7 +4,9 @@ import type { FieldSchema, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import type { SegmentHolder } from './holder.ts';
-import { keyOf, idOrder } from './ids.ts';
+import { idOrder } from './ids.ts';
+import { IdMap, IdSet } from './idMap.ts';
+import type { PointId } from '../../model/types.ts';
 import type { Marks } from './marks.ts';
 import { NO_VERSION } from './idTracker.ts';
 import { ProxySegment, UnsyncedProxySegment, proxyDeletedPoints } from './proxySegment.ts';
@@ -112,6 +114,15 @@ export type OptimizationOutcome = 'finished' | 'cancelled' | 'skipped';
 
 class Cancelled extends Error {}
 
+/** The copy of one id that the merge keeps so far. */
+interface Pick {
+  seg: Segment;
+  off: number;
+  version: number;
+  live: boolean;
+  readonly id: PointId;
+}
+
 /**
  * Qdrant's for_each_unique_point merge: per id keep the highest-version copy (a live copy wins a
  * tie), skip it when that copy is tombstoned (#9052), drop copies without a version.
@@ -123,26 +134,32 @@ export async function buildOptimized(
   handle: OptimizationHandle = { cancelled: false, phase: 'slow' },
 ): Promise<Segment> {
   const out = ctx.newSegment(appendable);
-  type Pick = { seg: Segment; off: number; version: number; live: boolean; id: import('../../model/types.ts').PointId };
-  const winners = new Map<string, Pick>();
+  const winners = new IdMap<Pick>();
   let maxVersion = 0;
   for (const seg of inputs) {
     maxVersion = Math.max(maxVersion, seg.version);
-    const n = seg.tracker.totalPointCount;
+    const t = seg.tracker;
+    const n = t.totalPointCount;
     for (let off = 0; off < n; off++) {
-      const id = seg.tracker.rawExternalId(off);
+      const id = t.rawExternalId(off);
       if (id === undefined) continue;
-      const version = seg.tracker.version(off);
+      const version = t.version(off);
       if (version === NO_VERSION) continue;
-      const live = !seg.tracker.isDeleted(off);
-      const key = keyOf(id);
-      const prev = winners.get(key);
-      if (!prev || version > prev.version || (version === prev.version && live && !prev.live)) {
-        winners.set(key, { seg, off, version, live, id });
+      const live = !t.isDeleted(off);
+      const prev = winners.get(id);
+      if (prev === undefined) winners.set(id, { seg, off, version, live, id });
+      else if (version > prev.version || (version === prev.version && live && !prev.live)) {
+        prev.seg = seg;
+        prev.off = off;
+        prev.version = version;
+        prev.live = live;
       }
     }
   }
-  const picks = [...winners.values()].sort((a, b) => idOrder(a.id, b.id));
+  const picks: Pick[] = [];
+  winners.forEachValue((p) => picks.push(p));
+  picks.sort((a, b) => idOrder(a.id, b.id));
+  const ignoreVecDeleted = ctx.faults.mergeCopiesVecDeletedWrongly;
   let copied = 0;
   for (const p of picks) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
@@ -154,7 +171,7 @@ export async function buildOptimized(
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
     }
-    out.appendBuilt(p.id, p.seg.dataAt(p.off, ctx.faults.mergeCopiesVecDeletedWrongly, true), p.version);
+    out.appendCopyOf(p.seg, p.off, p.id, p.version, ignoreVecDeleted);
   }
   out.bumpVersion(maxVersion);
   return out;
@@ -242,8 +259,8 @@ export async function executeOptimization(
     for (const d of first.values()) optimized.deletePoint(d.operationVersion, d.id);
     await y('opt.slow.snapshot1');
     // #1b: deletes the optimized segment already reflects need not be re-applied at finish.
-    const alreadyRemoved = new Set<string>();
-    for (const [k, d] of proxyDeletedPoints(proxies)) if (!optimized.hasPoint(d.id)) alreadyRemoved.add(k);
+    const alreadyRemoved = new IdSet();
+    for (const d of proxyDeletedPoints(proxies).values()) if (!optimized.hasPoint(d.id)) alreadyRemoved.add(d.id);
     await y('opt.slow.done');
     checkCancelled(handle);
 
@@ -266,8 +283,8 @@ export async function executeOptimization(
         }
       }
       if (faults.finishAppliesDeleteDiff) {
-        for (const [k, d] of proxyDeletedPoints(proxies)) {
-          if (alreadyRemoved.has(k)) continue;
+        for (const d of proxyDeletedPoints(proxies).values()) {
+          if (alreadyRemoved.has(d.id)) continue;
           if (optimized.deletePoint(d.operationVersion, d.id)) marks.hit('finish-delete-diff-applied');
         }
       }

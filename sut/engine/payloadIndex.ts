@@ -336,10 +336,44 @@ class FieldPostings {
 
 // ---------------------------------------------------------------- the index
 
+const NO_PRIMARY: readonly PrimaryClause[] = [];
+
+/** Scratch space for sorting candidate offsets (single-threaded: reused by every index). */
+let scratch = new Int32Array(256);
+
+function pushPosting(p: Set<number> | undefined, out: number[]): void {
+  if (p !== undefined) for (const o of p) out.push(o);
+}
+
+const hasIdMention = new WeakMap<Filter, boolean>();
+
+/** Does the filter (at any depth outside `nested`) use has_id? Cached: filters are immutable. */
+function mentionsHasId(filter: Filter): boolean {
+  let v = hasIdMention.get(filter);
+  if (v === undefined) {
+    v = false;
+    const walk = (f: Filter): void => {
+      const lists = [f.must, f.should, f.must_not, f.min_should?.conditions];
+      for (const l of lists) {
+        for (const c of asConditionList(l)) {
+          const k = conditionKind(c);
+          if (k === 'has_id') v = true;
+          else if (k === 'filter') walk(c as Filter);
+        }
+      }
+    };
+    walk(filter);
+    hasIdMention.set(filter, v);
+  }
+  return v;
+}
+
 export class PayloadIndex {
   private readonly schemas = new Map<string, FieldSchema>();
   private readonly fields = new Map<string, FieldPostings>();
   private fieldList: FieldPostings[] = [];
+  /** Bumped by every change an estimate could depend on (payload writes, schema changes). */
+  private generation = 0;
 
   /**
    * @param view the segment's points
@@ -355,6 +389,7 @@ export class PayloadIndex {
   /** Build (or rebuild, if the schema differs) the index of `field` from every live offset's payload. */
   createIndex(field: string, schema: FieldSchema): void {
     if (this.schemas.get(field) === schema) return;
+    this.generation++;
     this.dropIndex(field);
     this.schemas.set(field, schema);
     if (!isPlainKey(field)) return; // recorded, never used: behaves as unindexed
@@ -371,6 +406,7 @@ export class PayloadIndex {
   }
 
   dropIndex(field: string): void {
+    this.generation++;
     this.schemas.delete(field);
     if (this.fields.delete(field)) this.fieldList = Array.from(this.fields.values());
   }
@@ -390,6 +426,7 @@ export class PayloadIndex {
    * `oldPayload` must be what was stored before the write.
    */
   onPayloadChanged(offset: number, oldPayload: Payload, newPayload: Payload): void {
+    this.generation++;
     const list = this.fieldList;
     for (let i = 0; i < list.length; i++) {
       const idx = list[i];
@@ -436,10 +473,23 @@ export class PayloadIndex {
 
   // ------------------------------------------------------------ estimation
 
+  /**
+   * The last estimate, reused while nothing it depends on changed (a scroll asks once per page and
+   * segment, a search once per segment). Callers must not mutate it.
+   */
+  private lastEstimate: { filter: Filter; generation: number; total: number; offsets: number; est: CardinalityEstimation } | undefined;
+
   estimate(filter: Filter | undefined): CardinalityEstimation {
     const total = this.liveCount();
     if (filter === undefined) return exactEstimation(total);
-    return this.estimateFilter(filter, total);
+    const offsets = this.view.totalOffsets;
+    const last = this.lastEstimate;
+    if (last !== undefined && last.filter === filter && last.generation === this.generation && last.total === total && last.offsets === offsets) {
+      return last.est;
+    }
+    const est = this.estimateFilter(filter, total);
+    this.lastEstimate = { filter, generation: this.generation, total, offsets, est };
+    return est;
   }
 
   private estimateFilter(filter: Filter, total: number): CardinalityEstimation {
@@ -545,21 +595,18 @@ export class PayloadIndex {
     const idx = this.fields.get(clause.field);
     if (idx === undefined) throw new Error(`primary clause on unindexed field ${clause.field}`);
     const c = clause.condition;
-    const pushAll = (p: Set<number> | undefined): void => {
-      if (p !== undefined) for (const o of p) out.push(o);
-    };
     if (c.match !== undefined && c.match !== null) {
       const m = c.match;
       if ('value' in m) {
         const k = idx.keyOf(m.value);
-        if (k !== undefined) pushAll(idx.postings.get(k));
+        if (k !== undefined) pushPosting(idx.postings.get(k), out);
       } else if ('any' in m) {
-        for (const x of m.any) pushAll(idx.postings.get(x));
+        for (const x of m.any) pushPosting(idx.postings.get(x), out);
       }
       return;
     }
-    idx.forEachInRange(c.range!, pushAll);
-    if (idx.nonInteger !== null) pushAll(idx.nonInteger);
+    idx.forEachInRange(c.range!, (p) => pushPosting(p, out));
+    if (idx.nonInteger !== null) pushPosting(idx.nonInteger, out);
   }
 
   /**
@@ -576,7 +623,8 @@ export class PayloadIndex {
       return out;
     }
     const check = compileFilter(filter);
-    const primary = this.estimate(filter).primary;
+    // No field index: no condition can be primary except has_id, so skip the estimation.
+    const primary = this.fields.size === 0 && !mentionsHasId(filter) ? NO_PRIMARY : this.estimate(filter).primary;
     if (primary.length === 0) {
       for (let o = 0; o < n; o++) {
         if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
@@ -584,12 +632,15 @@ export class PayloadIndex {
       return out;
     }
     const cand: number[] = [];
-    for (const clause of primary) this.candidates(clause, cand);
+    for (let i = 0; i < primary.length; i++) this.candidates(primary[i]!, cand);
     if (cand.length === 0) return out;
-    const sorted = Float64Array.from(cand).sort();
+    // Ascending through a reused typed array: a numeric in-place sort, no comparator calls.
+    if (scratch.length < cand.length) scratch = new Int32Array(Math.max(cand.length, scratch.length * 2));
+    for (let i = 0; i < cand.length; i++) scratch[i] = cand[i]!;
+    const sorted = scratch.subarray(0, cand.length).sort();
     let prev = -1;
     for (let i = 0; i < sorted.length; i++) {
-      const o = sorted[i];
+      const o = sorted[i]!;
       if (o === prev) continue;
       prev = o;
       if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);

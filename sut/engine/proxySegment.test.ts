@@ -110,7 +110,7 @@ describe('ProxySegment reads', () => {
     s.applyMutation(4, 4, upsertMutation(4, 0, { color: 'red' })); // offset 3
     s.applyMutation(5, 5, upsertMutation(5, 0, { color: 'red' })); // offset 4
     expect(p.deletePoint(6, 5)).toBe(true);
-    expect(p.deletedPoints.get('n5')).toEqual({ id: 5, localVersion: 6, operationVersion: 6 });
+    expect(p.deletedPoints.get(5)).toEqual({ id: 5, localVersion: 6, operationVersion: 6 });
     const mask = p.deletedMask!;
     expect(mask.length).toBe(5);
     expect(mask.get(4, false)).toBe(true);
@@ -195,8 +195,8 @@ describe('proxyDeletedPoints', () => {
     b.deletePoint(9, 1);
     b.deletePoint(4, 2);
     const m = proxyDeletedPoints([a, b]);
-    expect(m.get('n1')).toEqual({ id: 1, localVersion: 9, operationVersion: 9 });
-    expect(m.get('n2')).toEqual({ id: 2, localVersion: 4, operationVersion: 4 });
+    expect(m.get(1)).toEqual({ id: 1, localVersion: 9, operationVersion: 9 });
+    expect(m.get(2)).toEqual({ id: 2, localVersion: 4, operationVersion: 4 });
     expect(m.size).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
 import type { FieldSchema, Filter, PointId } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import { BitVec } from './bitvec.ts';
-import { keyOf } from './ids.ts';
+import { IdMap } from './idMap.ts';
 import type { Marks } from './marks.ts';
 import type { IndexChange, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
@@ -45,7 +45,7 @@ export class UnsyncedProxySegment {
 export class ProxySegment implements SegmentEntry {
   readonly kind = 'proxy' as const;
   readonly appendable = false;
-  readonly deletedPoints = new Map<string, ProxyDelete>();
+  readonly deletedPoints = new IdMap<ProxyDelete>();
   readonly changedIndexes = new Map<string, IndexChange>();
   private ownVersion = 0;
 
@@ -71,7 +71,7 @@ export class ProxySegment implements SegmentEntry {
   }
 
   private isDeletedHere(id: PointId): boolean {
-    return this.deletedPoints.has(keyOf(id));
+    return this.deletedPoints.has(id);
   }
 
   hasPoint(id: PointId): boolean {
@@ -81,7 +81,7 @@ export class ProxySegment implements SegmentEntry {
   pointVersion(id: PointId): number | undefined {
     const v = this.wrapped.pointVersion(id);
     if (v === undefined) return undefined;
-    const d = this.deletedPoints.get(keyOf(id));
+    const d = this.deletedPoints.get(id);
     // #7109: a point this proxy deleted has no version here (the F7 fault reports the wrapped one).
     if (d !== undefined && d.localVersion >= v && !this.faults.proxyPointVersionIgnoresDeletes) return undefined;
     return v;
@@ -90,6 +90,23 @@ export class ProxySegment implements SegmentEntry {
   retrieve(id: PointId, withVectors: boolean): RecordOut | undefined {
     if (this.isDeletedHere(id)) return undefined;
     return this.wrapped.retrieve(id, withVectors);
+  }
+
+  retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {
+    if (this.isDeletedHere(id)) return undefined;
+    return this.wrapped.retrieveNewer(id, than, withVectors);
+  }
+
+  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void {
+    if (this.deletedPoints.size === 0) {
+      this.wrapped.retrieveOrderedInto(ids, best, withVectors);
+      return;
+    }
+    for (let j = 0; j < ids.length; j++) {
+      const prev = best[j];
+      const rec = this.retrieveNewer(ids[j]!, prev === undefined ? -Infinity : prev.version, withVectors);
+      if (rec !== undefined) best[j] = rec;
+    }
   }
 
   readForMove(id: PointId): PointData | undefined {
@@ -130,9 +147,8 @@ export class ProxySegment implements SegmentEntry {
   deletePoint(opNum: number, id: PointId): boolean {
     if (opNum > this.ownVersion) this.ownVersion = opNum;
     if (!this.wrapped.hasPoint(id)) return false;
-    const key = keyOf(id);
-    if (this.deletedPoints.has(key)) return false;
-    this.deletedPoints.set(key, { id, localVersion: opNum, operationVersion: opNum });
+    if (this.deletedPoints.has(id)) return false;
+    this.deletedPoints.set(id, { id, localVersion: opNum, operationVersion: opNum });
     if (this.deletedMask !== undefined && this.wrapped instanceof Segment) {
       const off = this.wrapped.tracker.offsetOf(id);
       if (off !== undefined) setDeletedOffset(this.deletedMask, off);
@@ -185,10 +201,10 @@ function setDeletedOffset(mask: BitVec, off: number): void {
 }
 
 /** Deletes across one optimization's proxies, max of each version (proxy_deleted_points). */
-export function proxyDeletedPoints(proxies: readonly ProxySegment[]): Map<string, ProxyDelete> {
-  const out = new Map<string, ProxyDelete>();
+export function proxyDeletedPoints(proxies: readonly ProxySegment[]): IdMap<ProxyDelete> {
+  const out = new IdMap<ProxyDelete>();
   for (const p of proxies) {
-    for (const [k, d] of p.deletedPoints) {
+    for (const [k, d] of p.deletedPoints.entries()) {
       const prev = out.get(k);
       out.set(
         k,

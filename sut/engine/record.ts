@@ -17,17 +17,28 @@ export type PointMutation =
   | { readonly kind: 'updateVectors'; readonly vectors: NamedVectors }
   | { readonly kind: 'deleteVectors'; readonly names: readonly string[] };
 
+/**
+ * A deep copy, frozen. Stored payloads are immutable values: every write swaps in a new object, so
+ * reads, moves and merges share them without copying, and a consumer that tried to mutate one
+ * would fail loudly instead of corrupting the segment.
+ */
 export function copyJson<T extends JsonValue>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => copyJson(x)) as T;
+  if (Array.isArray(v)) {
+    const arr = new Array<JsonValue>(v.length);
+    for (let i = 0; i < v.length; i++) arr[i] = copyJson(v[i] as JsonValue);
+    return Object.freeze(arr) as unknown as T;
+  }
   const out: { [k: string]: JsonValue } = {};
   for (const k of Object.keys(v)) out[k] = copyJson((v as { [k: string]: JsonValue })[k]);
-  return out as T;
+  return Object.freeze(out) as T;
 }
 
 export function copyPayload(p: Payload): Payload {
   return copyJson(p);
 }
+
+export const EMPTY_PAYLOAD: Payload = Object.freeze({}) as Payload;
 
 /** The payload after a payload mutation (pure). */
 export function mutatePayload(current: Payload, m: PointMutation): Payload {
@@ -43,15 +54,15 @@ export function mutatePayload(current: Payload, m: PointMutation): Payload {
         if (v === null) delete out[k];
         else out[k] = copyJson(v);
       }
-      return out;
+      return Object.freeze(out);
     }
     case 'deletePayloadKeys': {
       const out: Payload = { ...current };
       for (const k of m.keys) delete out[k];
-      return out;
+      return Object.freeze(out);
     }
     case 'clearPayload':
-      return {};
+      return EMPTY_PAYLOAD;
     default:
       return current;
   }

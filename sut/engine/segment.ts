@@ -7,11 +7,12 @@ import type { FaultSwitches } from '../faults.ts';
 import { IdTracker } from './idTracker.ts';
 import { VectorStorage } from './vectorStorage.ts';
 import { PayloadIndex } from './payloadIndex.ts';
-import { checkFilter } from './filterCheck.ts';
+import { compileFilter } from './filterCheck.ts';
 import { idOrder } from './ids.ts';
 import type { PointView } from './pointView.ts';
 import {
   copyPayload,
+  EMPTY_PAYLOAD,
   mutatePayload,
   type PointData,
   type PointMutation,
@@ -28,6 +29,13 @@ export interface SegmentEntry {
   hasPoint(id: PointId): boolean;
   pointVersion(id: PointId): number | undefined;
   retrieve(id: PointId, withVectors: boolean): RecordOut | undefined;
+  /** The record when the point is here at a version above `than` (one lookup for shard reads). */
+  retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined;
+  /**
+   * retrieveNewer for a whole id-ordered list of distinct ids at once: where this segment holds
+   * ids[j] at a version above best[j].version (or best[j] is unset), best[j] becomes its record.
+   */
+  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void;
   /** Full data for a copy-on-write move; undefined if the point is not here. */
   readForMove(id: PointId): PointData | undefined;
   readFiltered(filter: Filter | undefined): PointId[];
@@ -50,6 +58,8 @@ export class Segment implements SegmentEntry, PointView {
   readonly uid = nextUid++;
   readonly tracker = new IdTracker();
   readonly storages = new Map<string, VectorStorage>();
+  /** The storages in configuration order (what the builder walks). */
+  private readonly storageList: VectorStorage[] = [];
   private readonly payloads: Payload[] = [];
   readonly payloadIndex: PayloadIndex;
   private segVersion = 0;
@@ -59,7 +69,11 @@ export class Segment implements SegmentEntry, PointView {
     readonly appendable: boolean,
     private readonly faults: FaultSwitches,
   ) {
-    for (const p of vectorParams) this.storages.set(p.name, new VectorStorage(p.size, p.distance));
+    for (const p of vectorParams) {
+      const st = new VectorStorage(p.size, p.distance);
+      this.storages.set(p.name, st);
+      this.storageList.push(st);
+    }
     this.payloadIndex = new PayloadIndex(this);
   }
 
@@ -120,13 +134,68 @@ export class Segment implements SegmentEntry, PointView {
   retrieve(id: PointId, withVectors: boolean): RecordOut | undefined {
     const off = this.tracker.offsetOf(id);
     if (off === undefined) return undefined;
-    const rec: RecordOut = {
-      id,
-      version: this.tracker.version(off),
-      payload: copyPayload(this.payload(off)),
-      ...(withVectors ? { vectors: this.vectorsAt(off) } : {}),
-    };
-    return rec;
+    // Stored payloads are frozen values (see copyJson): handing one out needs no copy.
+    const version = this.tracker.version(off);
+    const payload = this.payload(off);
+    return withVectors ? { id, version, payload, vectors: this.vectorsAt(off) } : { id, version, payload };
+  }
+
+  retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {
+    const off = this.tracker.offsetOf(id);
+    if (off === undefined) return undefined;
+    const version = this.tracker.version(off);
+    if (version <= than) return undefined;
+    const payload = this.payload(off);
+    return withVectors ? { id, version, payload, vectors: this.vectorsAt(off) } : { id, version, payload };
+  }
+
+  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void {
+    // A merge-join of the sorted request with this segment's id-ordered forward map: no hashing.
+    const t = this.tracker;
+    const n = ids.length;
+    let j = 0;
+    if (n > 0 && typeof ids[0] === 'number') {
+      const segIds = t.orderedNum.ids;
+      const segOffs = t.orderedNum.offs;
+      let k = t.orderedNum.lowerBound(ids[0] as number);
+      while (j < n && k < segIds.length) {
+        const want = ids[j]!;
+        if (typeof want !== 'number') break;
+        const have = segIds[k]!;
+        if (have < want) k++;
+        else if (have > want) j++;
+        else {
+          this.offerRecord(want, segOffs[k]!, j, best, withVectors);
+          j++;
+          k++;
+        }
+      }
+      while (j < n && typeof ids[j] === 'number') j++;
+    }
+    if (j < n) {
+      const segIds = t.orderedUuid.ids;
+      const segOffs = t.orderedUuid.offs;
+      let k = t.orderedUuid.lowerBound(ids[j] as string);
+      while (j < n && k < segIds.length) {
+        const want = ids[j] as string;
+        const have = segIds[k]!;
+        if (have < want) k++;
+        else if (have > want) j++;
+        else {
+          this.offerRecord(want, segOffs[k]!, j, best, withVectors);
+          j++;
+          k++;
+        }
+      }
+    }
+  }
+
+  private offerRecord(id: PointId, off: number, j: number, best: (RecordOut | undefined)[], withVectors: boolean): void {
+    const version = this.tracker.version(off);
+    const prev = best[j];
+    if (prev !== undefined && version <= prev.version) return;
+    const payload = this.payload(off);
+    best[j] = withVectors ? { id, version, payload, vectors: this.vectorsAt(off) } : { id, version, payload };
   }
 
   private vectorsAt(off: number): NamedVectors {
@@ -160,49 +229,61 @@ export class Segment implements SegmentEntry, PointView {
     const offs = this.payloadIndex.queryPoints(filter);
     const out: PointId[] = new Array(offs.length);
     let n = 0;
-    for (const off of offs) {
-      const id = this.tracker.externalId(off);
+    for (let i = 0; i < offs.length; i++) {
+      const id = this.tracker.externalId(offs[i]!);
       if (id !== undefined) out[n++] = id;
     }
     out.length = n;
     return out;
   }
 
-  /** Live ids in id order, cached until the next link change. */
-  private sortedIds: PointId[] | undefined;
-  private sortedAt = -1;
-  private idsInOrder(): PointId[] {
-    const stamp = this.tracker.linkChanges;
-    if (this.sortedIds === undefined || this.sortedAt !== stamp) {
-      const ids: PointId[] = [];
-      for (const off of this.tracker.liveIds()) ids.push(this.tracker.externalId(off)!);
-      this.sortedIds = ids.sort(idOrder);
-      this.sortedAt = stamp;
-    }
-    return this.sortedIds;
-  }
-
   /**
-   * One page of read_filtered: matching live ids >= offset in id order, at most `limit`. Walks the
-   * id stream with a per-point check (Qdrant's filtered_read_by_id_stream), stopping early.
+   * One page of read_filtered: matching live ids >= offset in id order, at most `limit`. Like
+   * Qdrant's `read_filtered`, it walks the id stream with a per-point check, or, when the
+   * cardinality estimate says the index needs fewer checks (`should_pre_filter`), takes the
+   * index's matches and sorts them. Both give the same page.
    */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
-    const ids = this.idsInOrder();
-    let lo = 0;
-    if (offset !== undefined) {
-      let hi = ids.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (idOrder(ids[mid], offset) < 0) lo = mid + 1;
-        else hi = mid;
+    if (filter !== undefined && this.shouldPreFilter(filter, limit)) return this.readPageByIndex(filter, offset, limit);
+    const check = filter === undefined ? undefined : compileFilter(filter);
+    const out: PointId[] = [];
+    const t = this.tracker;
+    const payloads = this.payloads;
+    if (offset === undefined || typeof offset === 'number') {
+      const { ids, offs } = t.orderedNum;
+      for (let i = offset === undefined ? 0 : t.orderedNum.lowerBound(offset); i < ids.length && out.length < limit; i++) {
+        const off = offs[i]!;
+        if (check === undefined || check(payloads[off] ?? EMPTY, this, off)) out.push(ids[i]!);
       }
     }
-    const out: PointId[] = [];
-    for (let i = lo; i < ids.length && out.length < limit; i++) {
-      const off = this.tracker.offsetOf(ids[i]);
-      if (off !== undefined && (filter === undefined || checkFilter(filter, this, off))) out.push(ids[i]);
+    if (out.length < limit) {
+      const { ids, offs } = t.orderedUuid;
+      for (let i = typeof offset === 'string' ? t.orderedUuid.lowerBound(offset) : 0; i < ids.length && out.length < limit; i++) {
+        const off = offs[i]!;
+        if (check === undefined || check(payloads[off] ?? EMPTY, this, off)) out.push(ids[i]!);
+      }
     }
     return out;
+  }
+
+  /** Qdrant's should_pre_filter: expected id-stream checks versus the estimate's upper bound. */
+  private shouldPreFilter(filter: Filter, limit: number): boolean {
+    const est = this.payloadIndex.estimate(filter);
+    if (est.primary.length === 0) return false; // the index would scan everything anyway
+    const available = this.tracker.availablePointCount + 1;
+    const checkProbability = (est.exp + 1) / available;
+    return Math.floor(limit / checkProbability) > est.max;
+  }
+
+  private readPageByIndex(filter: Filter, offset: PointId | undefined, limit: number): PointId[] {
+    const ids: PointId[] = [];
+    for (const off of this.payloadIndex.queryPoints(filter)) {
+      const id = this.tracker.externalId(off);
+      if (id !== undefined && (offset === undefined || idOrder(id, offset) >= 0)) ids.push(id);
+    }
+    ids.sort(idOrder);
+    if (ids.length > limit) ids.length = limit;
+    return ids;
   }
 
   /**
@@ -213,31 +294,59 @@ export class Segment implements SegmentEntry, PointView {
     const storage = this.storages.get(req.vector);
     if (!storage || req.limit <= 0) return [];
     const deleted = deletedOverride ?? this.tracker.deleted;
-    const q = storage.prepareQuery(req.query);
-    const ascending = storage.distance === 'Euclid';
-    const top = new TopK(req.limit, ascending);
+    const q = preparedQuery(storage, req.query);
+    const euclid = storage.distance === 'Euclid';
+    const top = new TopK(req.limit, euclid);
     const unchecked = this.faults.resolveIdsWithoutTombstoneCheck;
     if (req.filter !== undefined) {
       // Candidates come from the payload index, which consults the live tracker.
-      for (const off of this.payloadIndex.queryPoints(req.filter)) {
+      const cands = this.payloadIndex.queryPoints(req.filter);
+      for (let i = 0; i < cands.length; i++) {
+        const off = cands[i]!;
         if (storage.isDeleted(off) || deleted.get(off, true)) continue;
         top.push(off, storage.score(off, q));
       }
     } else {
-      const n = this.tracker.totalPointCount;
+      // The hot loop of every unfiltered search: the three bit checks and the score, inlined.
+      const live = this.tracker.deleted;
+      const n = Math.min(this.tracker.totalPointCount, storage.slotCount);
+      const dw = deleted.rawWords;
+      const dlen = deleted.length;
+      const lw = live.rawWords;
+      const llen = live.length;
+      const vw = storage.vecDeleted.rawWords;
+      const vlen = storage.vecDeleted.length;
+      const data = storage.raw;
+      const dim = storage.dim;
       for (let off = 0; off < n; off++) {
-        if (deleted.get(off, true)) continue;
+        const w = off >>> 5;
+        const bit = 1 << (off & 31);
+        if (off >= dlen || (dw[w]! & bit) !== 0) continue;
         // Qdrant HEAD re-filters by the live tracker; the F2 fault trusts the bitslice alone.
-        if (!unchecked && this.tracker.isDeleted(off)) continue;
-        if (off >= storage.slotCount || storage.isDeleted(off)) continue;
-        top.push(off, storage.score(off, q));
+        if (!unchecked && (off >= llen || (lw[w]! & bit) !== 0)) continue;
+        if (off < vlen && (vw[w]! & bit) !== 0) continue;
+        const base = off * dim;
+        let score = 0;
+        if (euclid) {
+          for (let i = 0; i < dim; i++) {
+            const x = data[base + i]! - q[i]!;
+            score += x * x;
+          }
+          score = Math.sqrt(score);
+        } else {
+          for (let i = 0; i < dim; i++) score += data[base + i]! * q[i]!;
+        }
+        top.push(off, score);
       }
     }
     const hits: SegmentHit[] = [];
-    for (const [off, score] of top.sorted()) {
+    const offs = top.offs;
+    const scores = top.scores;
+    for (let i = 0; i < offs.length; i++) {
+      const off = offs[i]!;
       const id = unchecked ? this.tracker.rawExternalId(off) : this.tracker.externalId(off);
       if (id === undefined) continue; // Qdrant drops unresolvable offsets (a wasted top-k slot)
-      hits.push({ id, score, version: this.tracker.version(off) });
+      hits.push({ id, score: scores[i]!, version: this.tracker.version(off) });
     }
     return hits;
   }
@@ -343,6 +452,27 @@ export class Segment implements SegmentEntry, PointView {
     this.bumpVersion(version);
   }
 
+  /**
+   * Builder path without intermediate objects: copy the point at `srcOff` of `src` (same vector
+   * configuration) straight into this fresh segment. `ignoreVecDeleted` is the F16 merge fault.
+   */
+  appendCopyOf(src: Segment, srcOff: number, id: PointId, version: number, ignoreVecDeleted: boolean): void {
+    const off = this.tracker.totalPointCount;
+    const mine = this.storageList;
+    const theirs = src.storageList;
+    for (let i = 0; i < mine.length; i++) {
+      const from = theirs[i]!;
+      const present = srcOff < from.slotCount && (ignoreVecDeleted || !from.isDeleted(srcOff));
+      if (present) mine[i]!.copyFrom(from, srcOff, off);
+      else mine[i]!.putAbsent(off);
+    }
+    this.tracker.setLink(id, off);
+    this.payloads[off] = EMPTY;
+    this.setPayloadAt(off, src.payload(srcOff));
+    this.tracker.setVersion(off, version);
+    this.bumpVersion(version);
+  }
+
   /** Tombstone: clears the payload (and so the index postings) but leaves the vectors (#2514). */
   deletePoint(opNum: number, id: PointId): boolean {
     const off = this.tracker.offsetOf(id);
@@ -371,12 +501,22 @@ export class Segment implements SegmentEntry, PointView {
   }
 }
 
-const EMPTY: Payload = Object.freeze({}) as Payload;
+const EMPTY: Payload = EMPTY_PAYLOAD;
+
+/** The query in a storage's space, prepared once per request, not once per segment. */
+const prepared = new WeakMap<readonly number[], { readonly distance: string; readonly dim: number; readonly q: Float32Array }>();
+function preparedQuery(storage: VectorStorage, query: readonly number[]): Float32Array {
+  const hit = prepared.get(query);
+  if (hit !== undefined && hit.distance === storage.distance && hit.dim === storage.dim) return hit.q;
+  const q = storage.prepareQuery(query);
+  prepared.set(query, { distance: storage.distance, dim: storage.dim, q });
+  return q;
+}
 
 /** Bounded best-k selection; ties broken by offset so results are deterministic. */
 export class TopK {
-  private readonly offs: number[] = [];
-  private readonly scores: number[] = [];
+  readonly offs: number[] = [];
+  readonly scores: number[] = [];
   constructor(private readonly k: number, private readonly ascending: boolean) {}
 
   private better(a: number, b: number): boolean {

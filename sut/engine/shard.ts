@@ -5,7 +5,8 @@ import type { FieldSchema, Filter, PointId, UpdateOp, VectorParams } from '../..
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
-import { idOrder, keyOf } from './ids.ts';
+import { idOrder, mergeOrderedIds } from './ids.ts';
+import { IdMap, IdSet } from './idMap.ts';
 import { RwLock, Signal } from './locks.ts';
 import type { Marks } from './marks.ts';
 import {
@@ -38,6 +39,13 @@ export interface OptimizerStats {
 export interface ScrollPage {
   readonly points: RecordOut[];
   readonly next: PointId | undefined;
+}
+
+function compareDescending(a: SegmentHit, b: SegmentHit): number {
+  return b.score - a.score || b.version - a.version || idOrder(a.id, b.id);
+}
+function compareAscending(a: SegmentHit, b: SegmentHit): number {
+  return a.score - b.score || b.version - a.version || idOrder(a.id, b.id);
 }
 
 export class Shard {
@@ -159,9 +167,9 @@ export class Shard {
 
   /** points_by_filter: resolve per segment with read_filtered, union the ids. */
   private resolveFilter(filter: Filter): PointId[] {
-    const seen = new Map<string, PointId>();
-    for (const e of this.holder.readOrder()) for (const id of e.readFiltered(filter)) seen.set(keyOf(id), id);
-    return [...seen.values()].sort(idOrder);
+    const seen = new IdSet();
+    for (const e of this.holder.readOrder()) for (const id of e.readFiltered(filter)) seen.add(id);
+    return seen.toArray().sort(idOrder);
   }
 
   private async mutateSelected(opNum: number, selector: { ids: readonly PointId[] } | { filter: Filter }, m: PointMutation): Promise<PointId[]> {
@@ -270,23 +278,27 @@ export class Shard {
       if (i > 0) await this.y('read.segment');
       for (const h of list[i].search(req)) all.push(h);
     }
-    const maxVersion = new Map<string, number>();
-    for (const h of all) {
-      const k = keyOf(h.id);
-      const v = maxVersion.get(k);
-      if (v === undefined || h.version > v) maxVersion.set(k, h.version);
+    // BatchResultAggregator: per id only a hit at the highest version seen counts (the better
+    // score among equals), then the best `limit` of those.
+    const cmp = ascending ? compareAscending : compareDescending;
+    const best = new IdMap<SegmentHit>();
+    for (let i = 0; i < all.length; i++) {
+      const h = all[i]!;
+      const prev = best.get(h.id);
+      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
     }
-    all.sort((a, b) => (ascending ? a.score - b.score : b.score - a.score) || b.version - a.version || idOrder(a.id, b.id));
-    const seen = new Set<string>();
-    const out: SegmentHit[] = [];
-    for (const h of all) {
-      const k = keyOf(h.id);
-      if (seen.has(k) || h.version < maxVersion.get(k)!) continue;
-      seen.add(k);
-      out.push(h);
-      if (out.length >= req.limit) break;
-    }
-    return out;
+    const top: SegmentHit[] = [];
+    const limit = req.limit;
+    best.forEachValue((h) => {
+      if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) return;
+      let j = top.length < limit ? top.length : limit - 1;
+      while (j > 0 && cmp(h, top[j - 1]!) < 0) {
+        if (j < limit) top[j] = top[j - 1]!;
+        j--;
+      }
+      top[j] = h;
+    });
+    return top;
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */
@@ -294,22 +306,27 @@ export class Shard {
     return this.withSegmentsForRead((list) => this.retrieveFrom(list, ids, withVectors));
   }
 
+  /** Records by max version, in the order of `ids` (first occurrence of a repeated id). */
   private async retrieveFrom(list: SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
-    const best = new Map<string, RecordOut>();
+    const best = new IdMap<RecordOut>();
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
       const seg = list[i];
-      for (const id of ids) {
-        if (!seg.hasPoint(id)) continue;
-        const k = keyOf(id);
-        const prev = best.get(k);
-        const v = seg.pointVersion(id) ?? -1;
-        if (prev && prev.version >= v) continue;
-        const rec = seg.retrieve(id, withVectors);
-        if (rec) best.set(k, rec);
+      for (let j = 0; j < ids.length; j++) {
+        const id = ids[j]!;
+        const prev = best.get(id);
+        const rec = seg.retrieveNewer(id, prev === undefined ? -Infinity : prev.version, withVectors);
+        if (rec !== undefined) best.set(id, rec);
       }
     }
-    return [...best.values()];
+    const out: RecordOut[] = [];
+    for (let j = 0; j < ids.length; j++) {
+      const rec = best.get(ids[j]!);
+      if (rec === undefined) continue;
+      out.push(rec);
+      best.delete(ids[j]!); // a repeated id is emitted once
+    }
+    return out;
   }
 
   /** Exact count: union of per-segment matching ids (F17 sums the per-segment counts). */
@@ -318,13 +335,13 @@ export class Shard {
   }
 
   private async countIn(list: SegmentEntry[], filter: Filter | undefined): Promise<number> {
-    const ids = new Set<string>();
+    const ids = new IdSet();
     let sum = 0;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
       const found = list[i].readFiltered(filter);
       sum += found.length;
-      for (const id of found) ids.add(keyOf(id));
+      for (const id of found) ids.add(id);
     }
     return this.o.faults.countSumsSegments ? sum : ids.size;
   }
@@ -343,20 +360,24 @@ export class Shard {
   }
 
   private async scrollIn(list: SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
-    {
-      const ids = new Map<string, PointId>();
-      for (let i = 0; i < list.length; i++) {
-        if (i > 0) await this.y('read.segment');
-        // limit + 1 per segment is enough to find this page and the next offset after the union.
-        for (const id of list[i].readFilteredPage(filter, offset, limit + 1)) ids.set(keyOf(id), id);
-      }
-      const sorted = [...ids.values()].sort(idOrder);
-      const page = sorted.slice(0, limit);
-      const next = sorted.length > limit ? sorted[limit] : undefined;
-      const recs = await this.retrieveFrom(list, page, false);
-      recs.sort((a, b) => idOrder(a.id, b.id));
-      return { points: recs, next };
+    const pages: PointId[][] = [];
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) await this.y('read.segment');
+      // limit + 1 per segment is enough to find this page and the next offset after the union.
+      pages.push(list[i].readFilteredPage(filter, offset, limit + 1));
     }
+    const union = mergeOrderedIds(pages, limit + 1);
+    const next = union.length > limit ? union[limit] : undefined;
+    if (union.length > limit) union.length = limit;
+    // The page is id-ordered and distinct: each segment answers it with one merge-join.
+    const best: (RecordOut | undefined)[] = new Array(union.length);
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) await this.y('read.segment');
+      list[i].retrieveOrderedInto(union, best, false);
+    }
+    const points: RecordOut[] = [];
+    for (let j = 0; j < best.length; j++) if (best[j] !== undefined) points.push(best[j]!);
+    return { points, next };
   }
 
   // =================================================================== optimizer

@@ -13,6 +13,11 @@ export class VectorStorage {
     this.data = new Float32Array(dim * 64);
   }
 
+  /** Raw stored vectors, `dim` floats per slot (for search loops that inline `score`). */
+  get raw(): Float32Array {
+    return this.data;
+  }
+
   get slotCount(): number {
     return this.slots;
   }
@@ -36,16 +41,31 @@ export class VectorStorage {
   }
 
   /** Store a vector (cosine vectors normalised on write, as Qdrant does). */
-  put(offset: number, v: readonly number[] | Float32Array): void {
+  put(offset: number, v: ArrayLike<number>): void {
+    this.putAt(offset, v, 0);
+  }
+
+  /** Copy one stored vector from a storage of the same shape (through put: cosine re-normalises, as the builder always did). */
+  copyFrom(src: VectorStorage, srcOffset: number, offset: number): void {
+    this.putAt(offset, src.data, srcOffset * this.dim);
+  }
+
+  /** Store `dim` values of `v` starting at `from` (no subarray views on the hot path). */
+  private putAt(offset: number, v: ArrayLike<number>, from: number): void {
     this.ensure(offset);
     const base = offset * this.dim;
+    const dim = this.dim;
+    const data = this.data;
     if (this.distance === 'Cosine') {
       let n = 0;
-      for (let i = 0; i < this.dim; i++) n += (v[i] ?? 0) * (v[i] ?? 0);
+      for (let i = 0; i < dim; i++) {
+        const x = v[from + i] ?? 0;
+        n += x * x;
+      }
       const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
-      for (let i = 0; i < this.dim; i++) this.data[base + i] = n > 0 ? (v[i] ?? 0) * inv : 0;
+      for (let i = 0; i < dim; i++) data[base + i] = n > 0 ? (v[from + i] ?? 0) * inv : 0;
     } else {
-      for (let i = 0; i < this.dim; i++) this.data[base + i] = v[i] ?? 0;
+      for (let i = 0; i < dim; i++) data[base + i] = v[from + i] ?? 0;
     }
     this.setDeleted(offset, false);
   }
