@@ -12,7 +12,15 @@ export class SegmentHolder {
   private readonly nonAppendableMap = new Map<number, SegmentEntry>();
   private nextId = 1;
   /** Id-ordered views, rebuilt only after the segment set changes (reads and updates ask constantly). */
-  private cache: { entries: [number, SegmentEntry][]; readOrder: SegmentEntry[]; appendable: [number, Segment][] } | undefined;
+  private cache:
+    | {
+        entries: [number, SegmentEntry][];
+        readOrder: SegmentEntry[];
+        appendable: [number, Segment][];
+        originals: [number, Segment][];
+        proxyCount: number;
+      }
+    | undefined;
   readonly lock: UpgradableRwLock;
   readonly updatesMutex: Mutex;
 
@@ -79,10 +87,13 @@ export class SegmentHolder {
     if (!this.cache) {
       const app = SegmentHolder.byId(this.appendableMap);
       const non = SegmentHolder.byId(this.nonAppendableMap);
+      const entries = [...app, ...non];
       this.cache = {
-        entries: [...app, ...non],
+        entries,
         readOrder: [...non, ...app].map(([, e]) => e),
         appendable: app.filter((x): x is [number, Segment] => x[1] instanceof Segment),
+        originals: entries.filter((x): x is [number, Segment] => x[1] instanceof Segment),
+        proxyCount: entries.filter(([, e]) => e instanceof ProxySegment).length,
       };
     }
     return this.cache;
@@ -107,6 +118,15 @@ export class SegmentHolder {
     const out: [number, Segment][] = [];
     for (const [id, e] of this.entries()) if (e instanceof Segment) out.push([id, e]);
     return out;
+  }
+
+  /** originals() without the copy: read-only, valid until the segment set changes (the planner). */
+  originalsView(): readonly (readonly [number, Segment])[] {
+    return this.views().originals;
+  }
+
+  proxyCount(): number {
+    return this.views().proxyCount;
   }
 
   proxies(): [number, ProxySegment][] {
@@ -135,6 +155,13 @@ export class SegmentHolder {
     const first = this.appendableSegments()[0];
     if (!first) throw new Error('no appendable segment for copy-on-write');
     return first[1];
+  }
+
+  /** Does any segment hold a visible copy of `id`? (copiesOf without the allocation.) */
+  hasAnyCopy(id: PointId): boolean {
+    const list = this.views().readOrder;
+    for (let i = 0; i < list.length; i++) if (list[i]!.pointVersion(id) !== undefined) return true;
+    return false;
   }
 
   /** Every segment holding a visible copy of `id`, with its version. */

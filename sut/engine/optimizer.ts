@@ -35,59 +35,93 @@ export const AGGRESSIVE_OPTIMIZER: OptimizerConfig = {
 
 export type OptimizationPlan = { readonly kind: 'merge' | 'indexing' | 'vacuum'; readonly ids: readonly number[] };
 
+interface PlanCandidate {
+  readonly id: number;
+  readonly seg: Segment;
+  readonly size: number;
+}
+
+/**
+ * Runs after every update, so it allocates little: one candidate list sorted once; the indexing
+ * and vacuum picks are linear scans for what a sort would have put first.
+ */
 export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): OptimizationPlan | undefined {
   if (!cfg.enabled) return undefined;
-  const originals = holder.originals();
+  const originals = holder.originalsView();
   const maxBytes = cfg.maxSegmentSizeKb * 1024;
-  const size = new Map(originals.map(([id, s]) => [id, s.availableVectorsSizeBytes()]));
+  const candidates: PlanCandidate[] = new Array(originals.length);
+  for (let i = 0; i < originals.length; i++) {
+    const [id, seg] = originals[i]!;
+    candidates[i] = { id, seg, size: seg.availableVectorsSizeBytes() };
+  }
 
   // merge: batches of the smallest segments whose total stays under the cap.
-  const candidates = [...originals].sort((a, b) => size.get(a[0])! - size.get(b[0])! || a[0] - b[0]);
-  const expected = originals.length + holder.proxies().length;
+  candidates.sort((a, b) => a.size - b.size || a.id - b.id);
+  const expected = originals.length + holder.proxyCount();
   let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
-  const batches: number[][] = [];
+  let firstBatch: number[] | undefined;
+  let batchCount = 0;
   let taken = 0;
   while (taken < last) {
     const batch: number[] = [];
     let sum = 0;
     for (let i = taken; i < last; i++) {
-      const s = size.get(candidates[i][0])!;
-      if (sum + s >= maxBytes) break;
-      batch.push(candidates[i][0]);
-      sum += s;
+      const c = candidates[i]!;
+      if (sum + c.size >= maxBytes) break;
+      batch.push(c.id);
+      sum += c.size;
     }
     if (batch.length < 2) break;
-    batches.push(batch);
+    firstBatch ??= batch;
+    batchCount++;
     taken += batch.length;
     last = Math.min(candidates.length, last + 1);
   }
   // A lone batch of exactly two is held back so the segment count really drops.
-  if (batches.length > 0 && !(batches.length === 1 && batches[0].length === 2)) {
-    return { kind: 'merge', ids: batches[0] };
+  if (firstBatch !== undefined && !(batchCount === 1 && firstBatch.length === 2)) {
+    return { kind: 'merge', ids: firstBatch };
   }
 
-  // indexing: the largest segment over the threshold that is not indexed yet.
+  // indexing: the largest segment over the threshold that is not indexed yet (ties: lowest id).
   if (cfg.indexingThresholdKb > 0) {
     const thr = cfg.indexingThresholdKb * 1024;
-    const qualifying = originals
-      .filter(([id, s]) => s.appendable && size.get(id)! >= thr)
-      .sort((a, b) => size.get(b[0])! - size.get(a[0])! || a[0] - b[0]);
-    if (qualifying.length > 0) {
-      const [id] = qualifying[0];
-      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [id] };
-      const others = originals
-        .filter(([o]) => o !== id)
-        .sort((a, b) => Number(!a[1].appendable) - Number(!b[1].appendable) || size.get(a[0])! - size.get(b[0])! || a[0] - b[0]);
-      const partner = others.find(([o]) => size.get(id)! + size.get(o)! < maxBytes);
-      return { kind: 'indexing', ids: partner ? [id, partner[0]] : [id] };
+    let pick: PlanCandidate | undefined;
+    for (const c of candidates) {
+      if (!c.seg.appendable || c.size < thr) continue;
+      if (pick === undefined || c.size > pick.size || (c.size === pick.size && c.id < pick.id)) pick = c;
+    }
+    if (pick !== undefined) {
+      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [pick.id] };
+      // partner: appendable before non-appendable, then smallest, then lowest id, that fits.
+      let partner: PlanCandidate | undefined;
+      for (const c of candidates) {
+        if (c.id === pick.id || pick.size + c.size >= maxBytes) continue;
+        if (partner === undefined) {
+          partner = c;
+          continue;
+        }
+        const ca = c.seg.appendable ? 0 : 1;
+        const pa = partner.seg.appendable ? 0 : 1;
+        if (ca < pa || (ca === pa && (c.size < partner.size || (c.size === partner.size && c.id < partner.id)))) partner = c;
+      }
+      return { kind: 'indexing', ids: partner ? [pick.id, partner.id] : [pick.id] };
     }
   }
 
-  // vacuum: single segments with too many tombstones, worst first.
-  const vac = originals
-    .filter(([, s]) => s.totalPointCount >= cfg.vacuumMinVectorNumber && s.deletedPointCount / Math.max(1, s.totalPointCount) > cfg.deletedThreshold)
-    .sort((a, b) => b[1].deletedPointCount / b[1].totalPointCount - a[1].deletedPointCount / a[1].totalPointCount || a[0] - b[0]);
-  if (vac.length > 0) return { kind: 'vacuum', ids: [vac[0][0]] };
+  // vacuum: single segments with too many tombstones, worst first (ties: lowest id).
+  let vac: PlanCandidate | undefined;
+  let vacRatio = 0;
+  for (const c of candidates) {
+    const total = c.seg.totalPointCount;
+    const deleted = c.seg.deletedPointCount;
+    if (total < cfg.vacuumMinVectorNumber || deleted / Math.max(1, total) <= cfg.deletedThreshold) continue;
+    const ratio = deleted / total;
+    if (vac === undefined || ratio > vacRatio || (ratio === vacRatio && c.id < vac.id)) {
+      vac = c;
+      vacRatio = ratio;
+    }
+  }
+  if (vac !== undefined) return { kind: 'vacuum', ids: [vac.id] };
   return undefined;
 }
 
@@ -102,7 +136,8 @@ export interface OptimizerContext {
   readonly unsynced: Set<Segment>;
   /** The collection's payload schema, replicated into every new segment. */
   schema(): ReadonlyMap<string, FieldSchema>;
-  newSegment(appendable: boolean): Segment;
+  /** `capacity`: points the new segment will hold at first (a sizing hint only). */
+  newSegment(appendable: boolean, capacity?: number): Segment;
 }
 
 export interface OptimizationHandle {
@@ -133,7 +168,6 @@ export async function buildOptimized(
   ctx: OptimizerContext,
   handle: OptimizationHandle = { cancelled: false, phase: 'slow' },
 ): Promise<Segment> {
-  const out = ctx.newSegment(appendable);
   const winners = new IdMap<Pick>();
   let maxVersion = 0;
   for (const seg of inputs) {
@@ -159,6 +193,7 @@ export async function buildOptimized(
   const picks: Pick[] = [];
   winners.forEachValue((p) => picks.push(p));
   picks.sort((a, b) => idOrder(a.id, b.id));
+  const out = ctx.newSegment(appendable, picks.length);
   const ignoreVecDeleted = ctx.faults.mergeCopiesVecDeletedWrongly;
   let copied = 0;
   for (const p of picks) {

@@ -163,7 +163,8 @@ const byNumber = (a: number, b: number): number => a - b;
 class FieldPostings {
   readonly postings = new Map<IndexKey, Set<number>>();
   /** offset -> number of postings holding it (>= 1). Its size is the count of indexed points. */
-  private readonly perPoint = new Map<number, number>();
+  private perPoint = new Uint32Array(16);
+  private indexed = 0;
   /** Offsets held by more than one posting: while 0, posting sizes add up exactly. */
   multi = 0;
   readonly numeric: boolean;
@@ -185,7 +186,7 @@ class FieldPostings {
   }
 
   get indexedPoints(): number {
-    return this.perPoint.size;
+    return this.indexed;
   }
 
   /** The posting key of one element, or undefined when this schema does not index it. */
@@ -234,10 +235,16 @@ class FieldPostings {
 
   private adjust(offset: number, delta: number): void {
     if (delta === 0) return;
-    const before = this.perPoint.get(offset) ?? 0;
+    if (offset >= this.perPoint.length) {
+      const next = new Uint32Array(Math.max(offset + 1, this.perPoint.length * 2));
+      next.set(this.perPoint);
+      this.perPoint = next;
+    }
+    const before = this.perPoint[offset]!;
     const after = Math.max(0, before + delta);
-    if (after === 0) this.perPoint.delete(offset);
-    else this.perPoint.set(offset, after);
+    this.perPoint[offset] = after;
+    if (before === 0 && after > 0) this.indexed++;
+    else if (before > 0 && after === 0) this.indexed--;
     if (before > 1 && after <= 1) this.multi--;
     else if (before <= 1 && after > 1) this.multi++;
   }

@@ -68,9 +68,10 @@ export class Segment implements SegmentEntry, PointView {
     readonly vectorParams: readonly VectorParams[],
     readonly appendable: boolean,
     private readonly faults: FaultSwitches,
+    capacity = 16,
   ) {
     for (const p of vectorParams) {
-      const st = new VectorStorage(p.size, p.distance);
+      const st = new VectorStorage(p.size, p.distance, capacity);
       this.storages.set(p.name, st);
       this.storageList.push(st);
     }

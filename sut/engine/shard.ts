@@ -74,14 +74,14 @@ export class Shard {
       config: o.optimizer,
       unsynced: new Set(),
       schema: () => this.schema,
-      newSegment: (appendable) => this.newSegment(appendable),
+      newSegment: (appendable, capacity) => this.newSegment(appendable, capacity),
     };
     for (let i = 0; i < Math.max(1, o.optimizer.defaultSegmentNumber); i++) this.holder.add(this.newSegment(true));
     if (o.optimizer.enabled) o.ex.spawn(`opt${o.index}`, () => this.optimizerWorker());
   }
 
-  private newSegment(appendable: boolean): Segment {
-    const s = new Segment(this.o.vectors, appendable, this.o.faults);
+  private newSegment(appendable: boolean, capacity?: number): Segment {
+    const s = new Segment(this.o.vectors, appendable, this.o.faults, capacity);
     for (const [field, schema] of this.schema) s.createFieldIndex(0, field, schema);
     return s;
   }
@@ -196,7 +196,7 @@ export class Shard {
   }
 
   private async upsertPoint(opNum: number, id: PointId, m: PointMutation): Promise<void> {
-    if (this.holder.copiesOf(id).length === 0) {
+    if (!this.holder.hasAnyCopy(id)) {
       const dst = this.holder.smallestAppendable();
       if (this.ctx.unsynced.has(dst)) this.o.marks.hit('new-offset-in-unsynced-input');
       dst.applyMutation(opNum, id, m);

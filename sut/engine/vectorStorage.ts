@@ -9,8 +9,9 @@ export class VectorStorage {
   readonly vecDeleted = new BitVec();
   private deletedCount = 0;
 
-  constructor(readonly dim: number, readonly distance: Distance) {
-    this.data = new Float32Array(dim * 64);
+  /** `capacity`: slots to allocate up front (a builder knows its point count; others grow). */
+  constructor(readonly dim: number, readonly distance: Distance, capacity = 16) {
+    this.data = new Float32Array(dim * Math.max(1, capacity));
   }
 
   /** Raw stored vectors, `dim` floats per slot (for search loops that inline `score`). */
