@@ -109,6 +109,14 @@ export class SegmentHolder {
     return [...this.views().readOrder];
   }
 
+  /**
+   * readOrder() without the copy. Safe to keep across awaits: a change to the segment set builds
+   * new arrays rather than mutating this one. Callers must not mutate it.
+   */
+  readOrderView(): readonly SegmentEntry[] {
+    return this.views().readOrder;
+  }
+
   appendableSegments(): [number, Segment][] {
     return [...this.views().appendable];
   }

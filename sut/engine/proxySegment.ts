@@ -129,18 +129,28 @@ export class ProxySegment implements SegmentEntry {
   }
 
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    if (this.deletedPoints.size === 0) return this.wrapped.search(req, deletedOverride);
+    const out: SegmentHit[] = [];
+    this.searchInto(req, out, deletedOverride);
+    return out;
+  }
+
+  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void {
+    if (this.deletedPoints.size === 0) {
+      this.wrapped.searchInto(req, out, deletedOverride);
+      return;
+    }
     if (this.deletedMask !== undefined) {
       // Substitute the mask for the live bits: the only place the snapshot is read.
       this.marks.hit('search-with-mask');
-      return this.wrapped.search(req, this.deletedMask);
+      this.wrapped.searchInto(req, out, this.deletedMask);
+      return;
     }
     this.marks.hit('search-with-has-id-exclusion');
     const excluded = [...this.deletedPoints.values()].map((d) => d.id);
     const filter: Filter = req.filter
       ? { must: [req.filter], must_not: [{ has_id: excluded }] }
       : { must_not: [{ has_id: excluded }] };
-    return this.wrapped.search({ ...req, filter }, deletedOverride);
+    this.wrapped.searchInto({ ...req, filter }, out, deletedOverride);
   }
 
   /** Record the delete; the wrapped segment stays frozen. */

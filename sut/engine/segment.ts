@@ -42,6 +42,8 @@ export interface SegmentEntry {
   /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
+  /** search() appending its hits to `out` (the shard collects every segment's hits in one array). */
+  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void;
   deletePoint(opNum: number, id: PointId): boolean;
   createFieldIndex(opNum: number, field: string, schema: FieldSchema): void;
   dropFieldIndex(opNum: number, field: string): void;
@@ -292,12 +294,19 @@ export class Segment implements SegmentEntry, PointView {
    * tracker; an out-of-range point bit counts as deleted, an out-of-range vector bit as live.
    */
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
+    const out: SegmentHit[] = [];
+    this.searchInto(req, out, deletedOverride);
+    return out;
+  }
+
+  searchInto(req: SearchRequest, hits: SegmentHit[], deletedOverride?: BitVec): void {
     const storage = this.storages.get(req.vector);
-    if (!storage || req.limit <= 0) return [];
+    if (!storage || req.limit <= 0) return;
     const deleted = deletedOverride ?? this.tracker.deleted;
     const q = preparedQuery(storage, req.query);
     const euclid = storage.distance === 'Euclid';
-    const top = new TopK(req.limit, euclid);
+    const top = scratchTop;
+    top.reset(req.limit, euclid);
     const unchecked = this.faults.resolveIdsWithoutTombstoneCheck;
     if (req.filter !== undefined) {
       // Candidates come from the payload index, which consults the live tracker.
@@ -340,16 +349,12 @@ export class Segment implements SegmentEntry, PointView {
         top.push(off, score);
       }
     }
-    const hits: SegmentHit[] = [];
-    const offs = top.offs;
-    const scores = top.scores;
-    for (let i = 0; i < offs.length; i++) {
-      const off = offs[i]!;
+    for (let i = 0; i < top.n; i++) {
+      const off = top.off(i);
       const id = unchecked ? this.tracker.rawExternalId(off) : this.tracker.externalId(off);
       if (id === undefined) continue; // Qdrant drops unresolvable offsets (a wasted top-k slot)
-      hits.push({ id, score: scores[i]!, version: this.tracker.version(off) });
+      hits.push({ id, score: top.score(i), version: this.tracker.version(off) });
     }
-    return hits;
   }
 
   indexedFields(): ReadonlyMap<string, FieldSchema> {
@@ -514,32 +519,64 @@ function preparedQuery(storage: VectorStorage, query: readonly number[]): Float3
   return q;
 }
 
-/** Bounded best-k selection; ties broken by offset so results are deterministic. */
+/**
+ * Bounded best-k selection; ties broken by insertion (offset) order so results are deterministic.
+ * Reusable: `reset` empties it without allocating (one scratch instance serves every search).
+ */
 export class TopK {
-  readonly offs: number[] = [];
-  readonly scores: number[] = [];
-  constructor(private readonly k: number, private readonly ascending: boolean) {}
+  private offsArr = new Int32Array(16);
+  private scoresArr = new Float64Array(16);
+  /** Entries held, best first. */
+  n = 0;
 
-  private better(a: number, b: number): boolean {
-    return this.ascending ? a < b : a > b;
+  constructor(
+    private k: number,
+    private ascending: boolean,
+  ) {
+    this.reset(k, ascending);
+  }
+
+  reset(k: number, ascending: boolean): void {
+    this.k = k;
+    this.ascending = ascending;
+    this.n = 0;
+    if (this.offsArr.length < k) {
+      this.offsArr = new Int32Array(k);
+      this.scoresArr = new Float64Array(k);
+    }
+  }
+
+  off(i: number): number {
+    return this.offsArr[i]!;
+  }
+  score(i: number): number {
+    return this.scoresArr[i]!;
   }
 
   push(off: number, score: number): void {
-    const n = this.offs.length;
-    if (n === this.k && !this.better(score, this.scores[n - 1])) return;
-    let i = n === this.k ? n - 1 : n;
-    while (i > 0 && this.better(score, this.scores[i - 1])) {
-      if (i < this.k) {
-        this.offs[i] = this.offs[i - 1];
-        this.scores[i] = this.scores[i - 1];
-      }
+    const n = this.n;
+    const k = this.k;
+    const scores = this.scoresArr;
+    const offs = this.offsArr;
+    const asc = this.ascending;
+    if (n === k && !(asc ? score < scores[n - 1]! : score > scores[n - 1]!)) return;
+    let i = n === k ? n - 1 : n;
+    while (i > 0 && (asc ? score < scores[i - 1]! : score > scores[i - 1]!)) {
+      offs[i] = offs[i - 1]!;
+      scores[i] = scores[i - 1]!;
       i--;
     }
-    this.offs[i] = off;
-    this.scores[i] = score;
+    offs[i] = off;
+    scores[i] = score;
+    if (n < k) this.n = n + 1;
   }
 
   sorted(): [number, number][] {
-    return this.offs.map((o, i) => [o, this.scores[i]]);
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.n; i++) out.push([this.offsArr[i]!, this.scoresArr[i]!]);
+    return out;
   }
 }
+
+/** Segment searches are synchronous, so one selection buffer serves them all. */
+const scratchTop = new TopK(16, false);

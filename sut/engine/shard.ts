@@ -7,6 +7,7 @@ import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
 import { idOrder, mergeOrderedIds } from './ids.ts';
 import { IdMap, IdSet } from './idMap.ts';
+import { scratchIds } from './numericIdTable.ts';
 import { RwLock, Signal } from './locks.ts';
 import type { Marks } from './marks.ts';
 import {
@@ -46,6 +47,52 @@ function compareDescending(a: SegmentHit, b: SegmentHit): number {
 }
 function compareAscending(a: SegmentHit, b: SegmentHit): number {
   return a.score - b.score || b.version - a.version || idOrder(a.id, b.id);
+}
+
+/**
+ * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
+ * among equals), then the best `limit` of those. Numeric ids go through the scratch table; a
+ * UUID among the hits takes the map.
+ */
+function aggregateHits(all: readonly SegmentHit[], limit: number, cmp: (a: SegmentHit, b: SegmentHit) => number): SegmentHit[] {
+  let numeric = true;
+  for (let i = 0; i < all.length; i++) if (typeof all[i]!.id !== 'number') numeric = false;
+  const survivors: SegmentHit[] = [];
+  if (numeric) {
+    // id -> index into survivors
+    scratchIds.reset(all.length);
+    for (let i = 0; i < all.length; i++) {
+      const h = all[i]!;
+      const at = scratchIds.get(h.id as number);
+      if (at < 0) {
+        scratchIds.set(h.id as number, survivors.length);
+        survivors.push(h);
+      } else {
+        const prev = survivors[at]!;
+        if (h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) survivors[at] = h;
+      }
+    }
+  } else {
+    const best = new IdMap<SegmentHit>();
+    for (let i = 0; i < all.length; i++) {
+      const h = all[i]!;
+      const prev = best.get(h.id);
+      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
+    }
+    best.forEachValue((h) => survivors.push(h));
+  }
+  const top: SegmentHit[] = [];
+  for (let i = 0; i < survivors.length; i++) {
+    const h = survivors[i]!;
+    if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) continue;
+    let j = top.length < limit ? top.length : limit - 1;
+    while (j > 0 && cmp(h, top[j - 1]!) < 0) {
+      if (j < limit) top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = h;
+  }
+  return top;
 }
 
 export class Shard {
@@ -168,7 +215,7 @@ export class Shard {
   /** points_by_filter: resolve per segment with read_filtered, union the ids. */
   private resolveFilter(filter: Filter): PointId[] {
     const seen = new IdSet();
-    for (const e of this.holder.readOrder()) for (const id of e.readFiltered(filter)) seen.add(id);
+    for (const e of this.holder.readOrderView()) for (const id of e.readFiltered(filter)) seen.add(id);
     return seen.toArray().sort(idOrder);
   }
 
@@ -187,7 +234,7 @@ export class Shard {
   private async deleteIds(opNum: number, ids: readonly PointId[]): Promise<void> {
     for (let i = 0; i < ids.length; i++) {
       if (i > 0) await this.y('update.point');
-      for (const e of this.holder.readOrder()) {
+      for (const e of this.holder.readOrderView()) {
         if (e instanceof Segment && this.ctx.unsynced.has(e) && e.hasPoint(ids[i])) this.o.marks.hit('delete-in-unsynced-input');
         if (e instanceof ProxySegment && this.current?.phase === 'slow' && e.hasPoint(ids[i])) this.o.marks.hit('delete-during-slow-phase');
         e.deletePoint(opNum, ids[i]);
@@ -256,10 +303,10 @@ export class Shard {
    * seed 4 step 998). Holding the read keeps proxy installation and swaps out of a read's way while
    * updates (also readers of the holder) still interleave with it.
    */
-  private async withSegmentsForRead<T>(body: (list: SegmentEntry[]) => Promise<T>): Promise<T> {
+  private async withSegmentsForRead<T>(body: (list: readonly SegmentEntry[]) => Promise<T>): Promise<T> {
     await this.holder.lock.read();
     try {
-      const list = this.holder.readOrder();
+      const list = this.holder.readOrderView();
       await this.y('read.cloned');
       return await body(list);
     } finally {
@@ -272,33 +319,13 @@ export class Shard {
     return this.withSegmentsForRead((list) => this.searchIn(list, req, ascending));
   }
 
-  private async searchIn(list: SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
+  private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
     const all: SegmentHit[] = [];
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
-      for (const h of list[i].search(req)) all.push(h);
+      list[i].searchInto(req, all);
     }
-    // BatchResultAggregator: per id only a hit at the highest version seen counts (the better
-    // score among equals), then the best `limit` of those.
-    const cmp = ascending ? compareAscending : compareDescending;
-    const best = new IdMap<SegmentHit>();
-    for (let i = 0; i < all.length; i++) {
-      const h = all[i]!;
-      const prev = best.get(h.id);
-      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
-    }
-    const top: SegmentHit[] = [];
-    const limit = req.limit;
-    best.forEachValue((h) => {
-      if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) return;
-      let j = top.length < limit ? top.length : limit - 1;
-      while (j > 0 && cmp(h, top[j - 1]!) < 0) {
-        if (j < limit) top[j] = top[j - 1]!;
-        j--;
-      }
-      top[j] = h;
-    });
-    return top;
+    return aggregateHits(all, req.limit, ascending ? compareAscending : compareDescending);
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */
@@ -307,7 +334,7 @@ export class Shard {
   }
 
   /** Records by max version, in the order of `ids` (first occurrence of a repeated id). */
-  private async retrieveFrom(list: SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
+  private async retrieveFrom(list: readonly SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
     const best = new IdMap<RecordOut>();
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
@@ -334,16 +361,27 @@ export class Shard {
     return this.withSegmentsForRead((list) => this.countIn(list, filter));
   }
 
-  private async countIn(list: SegmentEntry[], filter: Filter | undefined): Promise<number> {
-    const ids = new IdSet();
+  private async countIn(list: readonly SegmentEntry[], filter: Filter | undefined): Promise<number> {
+    const found: PointId[][] = [];
     let sum = 0;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
-      const found = list[i].readFiltered(filter);
-      sum += found.length;
-      for (const id of found) ids.add(id);
+      const ids = list[i].readFiltered(filter);
+      sum += ids.length;
+      found.push(ids);
     }
-    return this.o.faults.countSumsSegments ? sum : ids.size;
+    if (this.o.faults.countSumsSegments) return sum;
+    // The union, counted synchronously after the last segment (the scratch table never spans an await).
+    scratchIds.reset(sum);
+    let uuids: Set<string> | undefined;
+    for (const ids of found) {
+      for (let j = 0; j < ids.length; j++) {
+        const id = ids[j]!;
+        if (typeof id === 'number') scratchIds.add(id);
+        else (uuids ??= new Set()).add(id);
+      }
+    }
+    return scratchIds.size + (uuids?.size ?? 0);
   }
 
   /**
@@ -359,7 +397,7 @@ export class Shard {
     }
   }
 
-  private async scrollIn(list: SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
+  private async scrollIn(list: readonly SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
     const pages: PointId[][] = [];
     for (let i = 0; i < list.length; i++) {
       if (i > 0) await this.y('read.segment');
