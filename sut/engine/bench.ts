@@ -1,6 +1,8 @@
 // Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
 // aggressive optimizer) driven straight through by a pass-through executor, a fixed mixed op
 // stream. Run: `npx tsx sut/engine/bench.ts [ops]`. A benchmark, not a test: it asserts nothing.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
 import { EngineCollection } from './collection.ts';
 import { mulberry32 } from './testing/mulberry32.ts';
@@ -27,6 +29,12 @@ export function makeOp(rng: () => number, pool: number): UpdateOp | ReadOp {
   return { kind: 'scroll', filter: filter(), limit: 50 };
 }
 
+/** A full GC between set-up and measurement (benchmark hygiene; never used in a soak run). */
+function settleHeap(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
 export async function benchEngine(ops: number): Promise<{ opsPerSec: number; elapsedMs: number; finished: number }> {
   const engine = new EngineCollection({
     spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
@@ -38,6 +46,7 @@ export async function benchEngine(ops: number): Promise<{ opsPerSec: number; ela
   }
   await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
   const stream = Array.from({ length: ops }, () => makeOp(rng, pool));
+  settleHeap(); // the set-up's garbage is not the engine's
   const t0 = performance.now(); // clock-ok: wall time of the benchmark, outside any simulated run
   for (const op of stream) {
     if (op.kind === 'search' || op.kind === 'retrieve' || op.kind === 'count' || op.kind === 'scroll') await engine.read(op);

@@ -15,6 +15,11 @@ export interface Parked {
 }
 
 export interface Executor {
+  /**
+   * True when `yield` never lets anyone else run (the pass-through executor): hot loops then skip
+   * awaiting it, since an await that cannot be preempted only costs a microtask.
+   */
+  readonly straightThrough?: boolean;
   /** A preemption point: another task may run before this resolves. */
   yield(label: YieldLabel): Promise<void>;
   /** Register the current task as waiting; it must then `await parked.promise`. */
@@ -30,6 +35,9 @@ const resolved = Promise.resolve();
  * Background tasks interleave with the caller at microtask granularity, deterministically.
  */
 export class PassThroughExecutor implements Executor {
+  get straightThrough(): boolean {
+    return true;
+  }
   yield(_label: YieldLabel): Promise<void> {
     return resolved;
   }
@@ -48,6 +56,9 @@ export class PassThroughExecutor implements Executor {
  * work really runs between and during requests without a scheduler.
  */
 export class EventLoopExecutor extends PassThroughExecutor {
+  override get straightThrough(): boolean {
+    return false;
+  }
   private n = 0;
   constructor(private readonly every = 16) {
     super();

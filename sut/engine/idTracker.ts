@@ -63,7 +63,12 @@ export class IdTracker {
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
-  private versions = new Float64Array(64);
+  private versions: Float64Array;
+
+  /** `capacity`: offsets to allocate up front (a sizing hint; everything grows on demand). */
+  constructor(capacity = 8) {
+    this.versions = new Float64Array(Math.max(1, capacity));
+  }
 
   /** Length of the offset space. */
   get totalPointCount(): number {

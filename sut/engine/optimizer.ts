@@ -198,7 +198,7 @@ export async function buildOptimized(
   let copied = 0;
   for (const p of picks) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
-    if (++copied % BUILD_CHUNK === 0) {
+    if (++copied % BUILD_CHUNK === 0 && !ctx.ex.straightThrough) {
       await ctx.ex.yield('opt.slow.build');
       if (handle.cancelled) throw new Cancelled();
     }
@@ -276,7 +276,7 @@ export async function executeOptimization(
     await y('opt.slow.built');
     if (indexed) {
       // Building the vector index takes time proportional to the points; keep the window open as long.
-      for (let i = BUILD_CHUNK; i < optimized.availablePointCount; i += BUILD_CHUNK) {
+      for (let i = BUILD_CHUNK; i < optimized.availablePointCount && !ex.straightThrough; i += BUILD_CHUNK) {
         await y('opt.slow.index');
         checkCancelled(handle);
       }

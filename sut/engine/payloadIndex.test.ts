@@ -251,7 +251,7 @@ function est(e: CardinalityEstimation): { min: number; exp: number; max: number 
   return { min: e.min, exp: e.exp, max: e.max };
 }
 
-function primaryNames(p: PrimaryClause[]): string[] {
+function primaryNames(p: readonly PrimaryClause[]): string[] {
   return p.map((c) => (c.kind === 'field' ? `field:${c.field}` : `has_id:${c.offsets.join(',')}`));
 }
 

@@ -63,7 +63,8 @@ export interface CardinalityEstimation {
   min: number;
   exp: number;
   max: number;
-  primary: PrimaryClause[];
+  /** Shared, never mutated (estimates are built per segment per read: no defensive copies). */
+  primary: readonly PrimaryClause[];
 }
 
 export type IndexKey = string | number | boolean;
@@ -75,17 +76,19 @@ export interface LiveCounted {
 
 // ---------------------------------------------------------------- estimation algebra
 
+const NONE: readonly PrimaryClause[] = Object.freeze([]);
+
 /** Rust's `(x.round()) as usize`: NaN and negatives saturate to 0. */
 function usize(x: number): number {
   return x > 0 ? Math.round(x) : 0;
 }
 
-export function exactEstimation(n: number, primary: PrimaryClause[] = []): CardinalityEstimation {
+export function exactEstimation(n: number, primary: readonly PrimaryClause[] = NONE): CardinalityEstimation {
   return { min: n, exp: n, max: n, primary };
 }
 
 export function unknownEstimation(total: number): CardinalityEstimation {
-  return { min: 0, exp: Math.floor(total / 2), max: total, primary: [] };
+  return { min: 0, exp: Math.floor(total / 2), max: total, primary: NONE };
 }
 
 export function combineMustEstimations(ests: readonly CardinalityEstimation[], total: number): CardinalityEstimation {
@@ -100,17 +103,24 @@ export function combineMustEstimations(ests: readonly CardinalityEstimation[], t
     prob *= e.exp / total;
     if (e.primary.length > 0 && (best === undefined || e.exp < best.exp)) best = e;
   }
-  return { min, exp: usize(prob * total), max, primary: best !== undefined ? best.primary.slice() : [] };
+  return { min, exp: usize(prob * total), max, primary: best !== undefined ? best.primary : NONE };
+}
+
+/** combineMustEstimations([e], total) without the array (same arithmetic, same result). */
+function combineMustOne(e: CardinalityEstimation, total: number): CardinalityEstimation {
+  let prob = 1;
+  prob *= e.exp / total;
+  return { min: Math.max(0, total + e.min - total), exp: usize(prob * total), max: e.max, primary: e.primary.length > 0 ? e.primary : NONE };
 }
 
 export function combineShouldEstimations(ests: readonly CardinalityEstimation[], total: number): CardinalityEstimation {
-  let primary: PrimaryClause[] = [];
+  let primary: PrimaryClause[] | readonly PrimaryClause[] = [];
   for (const e of ests) {
     if (e.primary.length === 0) {
-      primary = [];
+      primary = NONE;
       break;
     }
-    for (const p of e.primary) primary.push(p);
+    for (const p of e.primary) (primary as PrimaryClause[]).push(p);
   }
   let notHit = 1;
   let min = 0;
@@ -128,7 +138,7 @@ export function invertEstimation(e: CardinalityEstimation, total: number): Cardi
     min: Math.max(0, total - e.max),
     exp: Math.max(0, total - e.exp),
     max: Math.max(0, total - e.min),
-    primary: [],
+    primary: NONE,
   };
 }
 
@@ -500,6 +510,15 @@ export class PayloadIndex {
   }
 
   private estimateFilter(filter: Filter, total: number): CardinalityEstimation {
+    // The common shape, one `must` condition, without the intermediate arrays.
+    if (
+      filter.min_should === undefined &&
+      asConditionList(filter.should).length === 0 &&
+      asConditionList(filter.must_not).length === 0
+    ) {
+      const must = asConditionList(filter.must);
+      if (must.length === 1) return combineMustOne(combineMustOne(this.estimateCondition(must[0]!, total), total), total);
+    }
     const parts: CardinalityEstimation[] = [];
     const must = asConditionList(filter.must);
     if (must.length > 0) {
@@ -516,7 +535,7 @@ export class PayloadIndex {
       else if (ms.min_count > conds.length) parts.push(exactEstimation(0));
       else {
         const e = combineShouldEstimations(conds.map((c) => this.estimateCondition(c, total)), total);
-        e.primary = [];
+        e.primary = NONE;
         parts.push(e);
       }
     }

@@ -58,7 +58,7 @@ let nextUid = 1;
 export class Segment implements SegmentEntry, PointView {
   readonly kind = 'segment' as const;
   readonly uid = nextUid++;
-  readonly tracker = new IdTracker();
+  readonly tracker: IdTracker;
   readonly storages = new Map<string, VectorStorage>();
   /** The storages in configuration order (what the builder walks). */
   private readonly storageList: VectorStorage[] = [];
@@ -72,6 +72,7 @@ export class Segment implements SegmentEntry, PointView {
     private readonly faults: FaultSwitches,
     capacity = 16,
   ) {
+    this.tracker = new IdTracker(capacity);
     for (const p of vectorParams) {
       const st = new VectorStorage(p.size, p.distance, capacity);
       this.storages.set(p.name, st);
@@ -279,13 +280,28 @@ export class Segment implements SegmentEntry, PointView {
   }
 
   private readPageByIndex(filter: Filter, offset: PointId | undefined, limit: number): PointId[] {
-    const ids: PointId[] = [];
+    // Numeric ids sort as numbers in a reused typed array; UUIDs (rare) by string order after them.
+    let n = 0;
+    let uuids: string[] | undefined;
     for (const off of this.payloadIndex.queryPoints(filter)) {
       const id = this.tracker.externalId(off);
-      if (id !== undefined && (offset === undefined || idOrder(id, offset) >= 0)) ids.push(id);
+      if (id === undefined || (offset !== undefined && idOrder(id, offset) < 0)) continue;
+      if (typeof id === 'number') {
+        if (n === pageScratch.length) {
+          const grown = new Float64Array(n * 2);
+          grown.set(pageScratch);
+          pageScratch = grown;
+        }
+        pageScratch[n++] = id;
+      } else (uuids ??= []).push(id);
     }
-    ids.sort(idOrder);
-    if (ids.length > limit) ids.length = limit;
+    const sorted = pageScratch.subarray(0, n).sort();
+    const ids: PointId[] = [];
+    for (let i = 0; i < n && ids.length < limit; i++) ids.push(sorted[i]!);
+    if (uuids !== undefined && ids.length < limit) {
+      uuids.sort();
+      for (let i = 0; i < uuids.length && ids.length < limit; i++) ids.push(uuids[i]!);
+    }
     return ids;
   }
 
@@ -328,6 +344,8 @@ export class Segment implements SegmentEntry, PointView {
       const vlen = storage.vecDeleted.length;
       const data = storage.raw;
       const dim = storage.dim;
+      const q0 = q[0] ?? 0, q1 = q[1] ?? 0, q2 = q[2] ?? 0, q3 = q[3] ?? 0;
+      const q4 = q[4] ?? 0, q5 = q[5] ?? 0, q6 = q[6] ?? 0, q7 = q[7] ?? 0;
       for (let off = 0; off < n; off++) {
         const w = off >>> 5;
         const bit = 1 << (off & 31);
@@ -343,6 +361,10 @@ export class Segment implements SegmentEntry, PointView {
             score += x * x;
           }
           score = Math.sqrt(score);
+        } else if (dim === 8) {
+          // Unrolled, same left-to-right sum as the loop: the scores are bit-identical.
+          score = 0 + data[base]! * q0 + data[base + 1]! * q1 + data[base + 2]! * q2 + data[base + 3]! * q3 +
+            data[base + 4]! * q4 + data[base + 5]! * q5 + data[base + 6]! * q6 + data[base + 7]! * q7;
         } else {
           for (let i = 0; i < dim; i++) score += data[base + i]! * q[i]!;
         }
@@ -509,14 +531,21 @@ export class Segment implements SegmentEntry, PointView {
 
 const EMPTY: Payload = EMPTY_PAYLOAD;
 
-/** The query in a storage's space, prepared once per request, not once per segment. */
-const prepared = new WeakMap<readonly number[], { readonly distance: string; readonly dim: number; readonly q: Float32Array }>();
+/**
+ * The query in a storage's space, prepared once per request, not once per segment: a one-entry
+ * cache (a shard searches its segments back to back with the same query array).
+ */
+let lastQuery: readonly number[] | undefined;
+let lastDistance = '';
+let lastDim = -1;
+let lastPrepared: Float32Array = new Float32Array(0);
 function preparedQuery(storage: VectorStorage, query: readonly number[]): Float32Array {
-  const hit = prepared.get(query);
-  if (hit !== undefined && hit.distance === storage.distance && hit.dim === storage.dim) return hit.q;
-  const q = storage.prepareQuery(query);
-  prepared.set(query, { distance: storage.distance, dim: storage.dim, q });
-  return q;
+  if (query === lastQuery && storage.distance === lastDistance && storage.dim === lastDim) return lastPrepared;
+  lastPrepared = storage.prepareQuery(query);
+  lastQuery = query;
+  lastDistance = storage.distance;
+  lastDim = storage.dim;
+  return lastPrepared;
 }
 
 /**
@@ -577,6 +606,9 @@ export class TopK {
     return out;
   }
 }
+
+/** Index-path scroll pages sort their numeric ids here (synchronous, so one buffer serves all). */
+let pageScratch = new Float64Array(256);
 
 /** Segment searches are synchronous, so one selection buffer serves them all. */
 const scratchTop = new TopK(16, false);

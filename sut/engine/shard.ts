@@ -109,6 +109,7 @@ export class Shard {
 
   constructor(private readonly o: ShardOptions) {
     this.holder = new SegmentHolder(o.ex);
+    this.preemptible = !o.ex.straightThrough;
     this.updateOperationLock = new RwLock(o.ex, `shard${o.index}.update-operation`);
     this.optimizerSignal = new Signal(o.ex, `shard${o.index}.optimizer-idle`);
     this.names = o.vectors.map((v) => v.name);
@@ -132,6 +133,9 @@ export class Shard {
     for (const [field, schema] of this.schema) s.createFieldIndex(0, field, schema);
     return s;
   }
+
+  /** False under a straight-through executor: per-segment read yields are then skipped. */
+  private readonly preemptible: boolean;
 
   private y(label: string): Promise<void> {
     return this.o.ex.yield(label);
@@ -322,7 +326,7 @@ export class Shard {
   private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
     const all: SegmentHit[] = [];
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await this.y('read.segment');
+      if (i > 0 && this.preemptible) await this.y('read.segment');
       list[i].searchInto(req, all);
     }
     return aggregateHits(all, req.limit, ascending ? compareAscending : compareDescending);
@@ -337,7 +341,7 @@ export class Shard {
   private async retrieveFrom(list: readonly SegmentEntry[], ids: readonly PointId[], withVectors: boolean): Promise<RecordOut[]> {
     const best = new IdMap<RecordOut>();
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await this.y('read.segment');
+      if (i > 0 && this.preemptible) await this.y('read.segment');
       const seg = list[i];
       for (let j = 0; j < ids.length; j++) {
         const id = ids[j]!;
@@ -365,7 +369,7 @@ export class Shard {
     const found: PointId[][] = [];
     let sum = 0;
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await this.y('read.segment');
+      if (i > 0 && this.preemptible) await this.y('read.segment');
       const ids = list[i].readFiltered(filter);
       sum += ids.length;
       found.push(ids);
@@ -400,7 +404,7 @@ export class Shard {
   private async scrollIn(list: readonly SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
     const pages: PointId[][] = [];
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await this.y('read.segment');
+      if (i > 0 && this.preemptible) await this.y('read.segment');
       // limit + 1 per segment is enough to find this page and the next offset after the union.
       pages.push(list[i].readFilteredPage(filter, offset, limit + 1));
     }
@@ -410,7 +414,7 @@ export class Shard {
     // The page is id-ordered and distinct: each segment answers it with one merge-join.
     const best: (RecordOut | undefined)[] = new Array(union.length);
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await this.y('read.segment');
+      if (i > 0 && this.preemptible) await this.y('read.segment');
       list[i].retrieveOrderedInto(union, best, false);
     }
     const points: RecordOut[] = [];
