@@ -36,13 +36,17 @@ export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: nu
   }
   const heads = new Array<number>(lists.length).fill(0);
   while (out.length < take) {
+    // idOrder inlined: numbers before strings, each by `<`.
     let min: PointId | undefined;
     for (let i = 0; i < lists.length; i++) {
       const l = lists[i]!;
-      if (heads[i]! < l.length) {
-        const id = l[heads[i]!]!;
-        if (min === undefined || idOrder(id, min) < 0) min = id;
-      }
+      const h = heads[i]!;
+      if (h >= l.length) continue;
+      const id = l[h]!;
+      if (min === undefined) min = id;
+      else if (typeof id === 'number') {
+        if (typeof min !== 'number' || id < min) min = id;
+      } else if (typeof min === 'string' && id < min) min = id;
     }
     if (min === undefined) break;
     out.push(min);

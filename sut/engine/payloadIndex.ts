@@ -42,6 +42,8 @@ import {
   isPlainKey,
   needsOwnGuard,
   ownValue,
+  fieldReader,
+  type FieldReader,
 } from './filterCheck.ts';
 
 /** An indexed condition that can enumerate a superset of its matching offsets. */
@@ -185,11 +187,14 @@ class FieldPostings {
   private readonly pending = new Set<number>();
   private stale = 0;
   readonly guard: boolean;
+  /** This field's own reader (a monomorphic property load; see fieldReader). */
+  readonly read: FieldReader;
 
   constructor(
     readonly field: string,
     readonly schema: FieldSchema,
   ) {
+    this.read = fieldReader(field);
     this.numeric = schema === 'integer' || schema === 'float';
     this.nonInteger = schema === 'integer' ? new Set<number>() : null;
     this.guard = needsOwnGuard(field);
@@ -415,7 +420,7 @@ export class PayloadIndex {
     const n = view.totalOffsets;
     for (let o = 0; o < n; o++) {
       if (!view.isLive(o)) continue;
-      const v = ownValue(view.payload(o), field, idx.guard);
+      const v = idx.read(view.payload(o));
       if (v !== undefined) idx.add(o, v);
     }
     this.fields.set(field, idx);
@@ -447,8 +452,8 @@ export class PayloadIndex {
     const list = this.fieldList;
     for (let i = 0; i < list.length; i++) {
       const idx = list[i];
-      const before = ownValue(oldPayload, idx.field, idx.guard);
-      const after = ownValue(newPayload, idx.field, idx.guard);
+      const before = idx.read(oldPayload);
+      const after = idx.read(newPayload);
       if (before === after) continue;
       if (before !== undefined) idx.remove(offset, before);
       if (after !== undefined) idx.add(offset, after);

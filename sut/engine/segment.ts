@@ -84,9 +84,12 @@ export class Segment implements SegmentEntry, PointView {
   get version(): number {
     return this.segVersion;
   }
+  /** Every write ends here: the stamp that invalidates read caches. */
   bumpVersion(opNum: number): void {
+    this.writes++;
     if (opNum > this.segVersion) this.segVersion = opNum;
   }
+  private writes = 0;
 
   // ------------------------------------------------------------ PointView
   get totalOffsets(): number {
@@ -248,7 +251,29 @@ export class Segment implements SegmentEntry, PointView {
    * index's matches and sorts them. Both give the same page.
    */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
+    const tail = this.tailCache;
+    if (
+      tail !== undefined &&
+      tail.filter === filter &&
+      tail.writes === this.writes &&
+      offset !== undefined &&
+      (tail.from === undefined || idOrder(offset, tail.from) >= 0)
+    ) {
+      // A later page of the same scroll over an unchanged segment: the last scan already found
+      // every match from its start to the end, so answer from it instead of re-scanning.
+      return pageFrom(tail.matches, offset, limit);
+    }
     if (filter !== undefined && this.shouldPreFilter(filter, limit)) return this.readPageByIndex(filter, offset, limit);
+    const out = this.scanPage(filter, offset, limit);
+    // The scan reached the end of the segment: `out` is every match from `offset` on.
+    this.tailCache = out.length < limit ? { filter, from: offset, writes: this.writes, matches: out } : undefined;
+    return out;
+  }
+
+  /** The last id-stream scan that reached the end of the segment (see readFilteredPage). */
+  private tailCache: { filter: Filter | undefined; from: PointId | undefined; writes: number; matches: readonly PointId[] } | undefined;
+
+  private scanPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
     const check = filter === undefined ? undefined : compileFilter(filter);
     const out: PointId[] = [];
     const t = this.tracker;
@@ -605,6 +630,18 @@ export class TopK {
     for (let i = 0; i < this.n; i++) out.push([this.offsArr[i]!, this.scoresArr[i]!]);
     return out;
   }
+}
+
+/** The ids of `matches` (id-ordered) that are >= `offset`, at most `limit`, as a new array. */
+function pageFrom(matches: readonly PointId[], offset: PointId, limit: number): PointId[] {
+  let lo = 0;
+  let hi = matches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (idOrder(matches[mid]!, offset) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return matches.slice(lo, Math.min(matches.length, lo + limit));
 }
 
 /** Index-path scroll pages sort their numeric ids here (synchronous, so one buffer serves all). */
