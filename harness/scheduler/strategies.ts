@@ -123,7 +123,7 @@ export class WindowStrategy implements Strategy {
     private readonly stayOutside = 0.6,
     private readonly holdShare = 0.5,
   ) {}
-  beginStep(): void {
+  beginStep(_tasks?: readonly Task[]): void {
     for (const [code, n] of this.held) {
       if (n <= 1) this.held.delete(code);
       else this.held.set(code, n - 1);

@@ -689,3 +689,18 @@ describe('estimate', () => {
     }
   });
 });
+
+describe('combineMustOne', () => {
+  it('is combineMustEstimations of one estimate, bit for bit', async () => {
+    const { combineMustOne, combineMustEstimations } = await import('./payloadIndex.ts');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.nat(5000), fc.nat(5000), fc.nat(5000), (total, a, b, c) => {
+        const [min, exp, max] = [a, b, c].sort((x, y) => x - y);
+        const e = { min, exp, max, primary: [] };
+        expect(combineMustOne(e, total)).toEqual(combineMustEstimations([e], total));
+      }),
+      { numRuns: 500, seed: 3 },
+    );
+  });
+});

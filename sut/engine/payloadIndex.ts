@@ -109,7 +109,7 @@ export function combineMustEstimations(ests: readonly CardinalityEstimation[], t
 }
 
 /** combineMustEstimations([e], total) without the array (same arithmetic, same result). */
-function combineMustOne(e: CardinalityEstimation, total: number): CardinalityEstimation {
+export function combineMustOne(e: CardinalityEstimation, total: number): CardinalityEstimation {
   let prob = 1;
   prob *= e.exp / total;
   return { min: Math.max(0, total + e.min - total), exp: usize(prob * total), max: e.max, primary: e.primary.length > 0 ? e.primary : NONE };

@@ -428,7 +428,7 @@ export class Shard {
     while (!this.closed) {
       await this.ensureAppendableCapacity();
       await this.holder.lock.read();
-      const plan = planOptimization(this.holder, this.o.optimizer);
+      const plan = this.planIfChanged();
       this.holder.lock.releaseRead();
       if (!plan) {
         await this.optimizerSignal.wait();
@@ -442,6 +442,24 @@ export class Shard {
       this.current = undefined;
       this.stats[outcome] += 1;
     }
+  }
+
+  /**
+   * planOptimization reads only the originals' ids, sizes, appendability and point counts plus the
+   * number of proxies. When none of those changed since a plan came back empty, it would come back
+   * empty again: skip it (it runs after every update). Exact comparison, no hashing.
+   */
+  private lastEmptyPlanInputs: number[] | undefined;
+  private planIfChanged(): ReturnType<typeof planOptimization> {
+    const inputs: number[] = [this.holder.proxyCount()];
+    for (const [id, seg] of this.holder.originalsView()) {
+      inputs.push(id, seg.availableVectorsSizeBytes(), seg.appendable ? 1 : 0, seg.totalPointCount, seg.deletedPointCount);
+    }
+    const last = this.lastEmptyPlanInputs;
+    if (last !== undefined && last.length === inputs.length && last.every((x, i) => x === inputs[i])) return undefined;
+    const plan = planOptimization(this.holder, this.o.optimizer);
+    this.lastEmptyPlanInputs = plan === undefined ? inputs : undefined;
+    return plan;
   }
 
   /** If every appendable segment is full, add a fresh one (upgradable -> write). */

@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PointId } from '../../model/types.ts';
+import { idOrder, mergeOrderedIds } from './ids.ts';
+
+const idArb: fc.Arbitrary<PointId> = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom('a0', 'b1', 'c2', 'd3', 'e4'));
+
+function naiveMerge(lists: PointId[][], take: number): PointId[] {
+  const all = new Map<string, PointId>();
+  for (const l of lists) for (const id of l) all.set(`${typeof id}:${id}`, id);
+  return [...all.values()].sort(idOrder).slice(0, take);
+}
+
+describe('mergeOrderedIds', () => {
+  it('equals sort-and-dedupe of the union, cut at `take`', () => {
+    const list = fc.uniqueArray(idArb, { selector: (x) => `${typeof x}:${x}` }).map((l) => l.sort(idOrder));
+    fc.assert(
+      fc.property(fc.array(list, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 30 }), (lists, take) => {
+        expect(mergeOrderedIds(lists, take)).toEqual(naiveMerge(lists, take));
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it('returns a fresh array even for a single list', () => {
+    const one = [1, 2, 3];
+    const out = mergeOrderedIds([one], 10);
+    expect(out).toEqual([1, 2, 3]);
+    expect(out).not.toBe(one);
+  });
+});
