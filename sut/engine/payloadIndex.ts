@@ -367,27 +367,34 @@ function pushPosting(p: Set<number> | undefined, out: number[]): void {
   if (p !== undefined) for (const o of p) out.push(o);
 }
 
-const hasIdMention = new WeakMap<Filter, boolean>();
+/** What can make a clause primary: has_id anywhere, or a field condition's key (outside `nested`). */
+interface FilterShape {
+  readonly hasId: boolean;
+  readonly keys: readonly string[];
+}
+const shapes = new WeakMap<Filter, FilterShape>();
 
-/** Does the filter (at any depth outside `nested`) use has_id? Cached: filters are immutable. */
-function mentionsHasId(filter: Filter): boolean {
-  let v = hasIdMention.get(filter);
-  if (v === undefined) {
-    v = false;
+function shapeOf(filter: Filter): FilterShape {
+  let shape = shapes.get(filter);
+  if (shape === undefined) {
+    let hasId = false;
+    const keys: string[] = [];
     const walk = (f: Filter): void => {
       const lists = [f.must, f.should, f.must_not, f.min_should?.conditions];
       for (const l of lists) {
         for (const c of asConditionList(l)) {
           const k = conditionKind(c);
-          if (k === 'has_id') v = true;
+          if (k === 'has_id') hasId = true;
+          else if (k === 'field') keys.push((c as FieldCondition).key);
           else if (k === 'filter') walk(c as Filter);
         }
       }
     };
     walk(filter);
-    hasIdMention.set(filter, v);
+    shape = { hasId, keys };
+    shapes.set(filter, shape);
   }
-  return v;
+  return shape;
 }
 
 export class PayloadIndex {
@@ -654,8 +661,8 @@ export class PayloadIndex {
       return out;
     }
     const check = compileFilter(filter);
-    // No field index: no condition can be primary except has_id, so skip the estimation.
-    const primary = this.fields.size === 0 && !mentionsHasId(filter) ? NO_PRIMARY : this.estimate(filter).primary;
+    // Only has_id and conditions on indexed fields can be primary: without either, skip the estimation.
+    const primary = this.mayHavePrimary(filter) ? this.estimate(filter).primary : NO_PRIMARY;
     if (primary.length === 0) {
       for (let o = 0; o < n; o++) {
         if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
@@ -677,6 +684,15 @@ export class PayloadIndex {
       if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
     }
     return out;
+  }
+
+  /** Could any clause of `filter` be primary here? (false: the estimate would name none.) */
+  mayHavePrimary(filter: Filter): boolean {
+    const shape = shapeOf(filter);
+    if (shape.hasId) return true;
+    if (this.fields.size === 0) return false;
+    for (let i = 0; i < shape.keys.length; i++) if (this.fields.has(shape.keys[i]!)) return true;
+    return false;
   }
 
   /** Does the point at `offset` satisfy the filter (no liveness check). */

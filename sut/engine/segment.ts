@@ -297,6 +297,7 @@ export class Segment implements SegmentEntry, PointView {
 
   /** Qdrant's should_pre_filter: expected id-stream checks versus the estimate's upper bound. */
   private shouldPreFilter(filter: Filter, limit: number): boolean {
+    if (!this.payloadIndex.mayHavePrimary(filter)) return false;
     const est = this.payloadIndex.estimate(filter);
     if (est.primary.length === 0) return false; // the index would scan everything anyway
     const available = this.tracker.availablePointCount + 1;
