@@ -117,6 +117,11 @@ export class SegmentHolder {
     return this.views().readOrder;
   }
 
+  /** appendableSegments() without the copy (read-only; see readOrderView). */
+  appendableView(): readonly (readonly [number, Segment])[] {
+    return this.views().appendable;
+  }
+
   appendableSegments(): [number, Segment][] {
     return [...this.views().appendable];
   }

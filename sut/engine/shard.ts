@@ -426,7 +426,7 @@ export class Shard {
 
   private async optimizerWorker(): Promise<void> {
     while (!this.closed) {
-      await this.ensureAppendableCapacity();
+      if (this.appendablesFull()) await this.ensureAppendableCapacity();
       await this.holder.lock.read();
       const plan = this.planIfChanged();
       this.holder.lock.releaseRead();
@@ -463,12 +463,17 @@ export class Shard {
   }
 
   /** If every appendable segment is full, add a fresh one (upgradable -> write). */
-  private async ensureAppendableCapacity(): Promise<void> {
+  /** Every appendable segment at the size cap (or none at all). */
+  private appendablesFull(): boolean {
     const cap = this.o.optimizer.maxSegmentSizeKb * 1024;
-    const full = () => this.holder.appendableSegments().every(([, s]) => s.availableVectorsSizeBytes() >= cap);
-    if (!full()) return;
+    for (const [, seg] of this.holder.appendableView()) if (seg.availableVectorsSizeBytes() < cap) return false;
+    return true;
+  }
+
+  /** The appendable segments are all full: add a fresh one (upgradable -> write), if still so. */
+  private async ensureAppendableCapacity(): Promise<void> {
     await this.holder.lock.upgradableRead();
-    if (full()) {
+    if (this.appendablesFull()) {
       await this.holder.lock.upgrade();
       this.holder.add(this.newSegment(true));
       this.holder.lock.releaseWrite();
