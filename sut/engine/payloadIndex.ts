@@ -41,7 +41,6 @@ import {
   isExactInt,
   isPlainKey,
   needsOwnGuard,
-  ownValue,
   fieldReader,
   type FieldReader,
 } from './filterCheck.ts';
