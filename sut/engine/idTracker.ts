@@ -44,6 +44,19 @@ class OrderedIds<K extends number | string> {
     this.offs.splice(i, 0, off);
   }
 
+  /** The offset stored for `id`, by binary search. */
+  get(id: K): number | undefined {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ids.length && ids[lo] === id ? this.offs[lo] : undefined;
+  }
+
   delete(id: K): void {
     const i = this.lowerBound(id);
     if (i < this.ids.length && this.ids[i] === id) {
@@ -54,10 +67,11 @@ class OrderedIds<K extends number | string> {
 }
 
 export class IdTracker {
-  /** Two forward maps, as Qdrant has: numeric ids and UUIDs (no key strings on the hot path). */
-  private readonly forwardNum = new Map<number, number>();
-  private readonly forwardUuid = new Map<string, number>();
-  /** The same pairs in id order: numeric ids, then UUIDs (Qdrant's id order). */
+  /**
+   * The forward map, in id order (Qdrant's is a BTreeMap): numeric ids, then UUIDs. Sorted arrays
+   * searched by bisection: segments are small and many, and a hash map per segment cost more to
+   * build and to garbage-collect than the lookups save.
+   */
   readonly orderedNum = new OrderedIds<number>();
   readonly orderedUuid = new OrderedIds<string>();
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
@@ -75,34 +89,24 @@ export class IdTracker {
     return this.reverse.length;
   }
   get availablePointCount(): number {
-    return this.forwardNum.size + this.forwardUuid.size;
+    return this.orderedNum.ids.length + this.orderedUuid.ids.length;
   }
   get deletedPointCount(): number {
     return this.reverse.length - this.availablePointCount;
   }
 
   offsetOf(id: PointId): number | undefined {
-    return typeof id === 'number' ? this.forwardNum.get(id) : this.forwardUuid.get(id);
+    return typeof id === 'number' ? this.orderedNum.get(id) : this.orderedUuid.get(id);
   }
 
   private setForward(id: PointId, offset: number): void {
-    if (typeof id === 'number') {
-      this.forwardNum.set(id, offset);
-      this.orderedNum.set(id, offset);
-    } else {
-      this.forwardUuid.set(id, offset);
-      this.orderedUuid.set(id, offset);
-    }
+    if (typeof id === 'number') this.orderedNum.set(id, offset);
+    else this.orderedUuid.set(id, offset);
   }
 
   private deleteForward(id: PointId): void {
-    if (typeof id === 'number') {
-      this.forwardNum.delete(id);
-      this.orderedNum.delete(id);
-    } else {
-      this.forwardUuid.delete(id);
-      this.orderedUuid.delete(id);
-    }
+    if (typeof id === 'number') this.orderedNum.delete(id);
+    else this.orderedUuid.delete(id);
   }
 
   isDeleted(offset: number): boolean {
@@ -165,7 +169,7 @@ export class IdTracker {
 
   /** Live offsets in no particular order. */
   *liveIds(): IterableIterator<number> {
-    yield* this.forwardNum.values();
-    yield* this.forwardUuid.values();
+    yield* this.orderedNum.offs;
+    yield* this.orderedUuid.offs;
   }
 }
