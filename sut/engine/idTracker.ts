@@ -10,7 +10,7 @@ export const DELETED_POINT_VERSION = -2;
 export const NO_VERSION = -1;
 
 /** Sorted (id, offset) pairs of one id kind, maintained by binary search and splice. */
-class OrderedIds<K extends number | string> {
+export class OrderedIds<K extends number | string> {
   readonly ids: K[] = [];
   readonly offs: number[] = [];
 
@@ -46,15 +46,8 @@ class OrderedIds<K extends number | string> {
 
   /** The offset stored for `id`, by binary search. */
   get(id: K): number | undefined {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < ids.length && ids[lo] === id ? this.offs[lo] : undefined;
+    const i = this.lowerBound(id);
+    return i < this.ids.length && this.ids[i] === id ? this.offs[i] : undefined;
   }
 
   delete(id: K): void {

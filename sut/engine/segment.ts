@@ -4,10 +4,10 @@
 import type { FieldSchema, Filter, NamedVectors, Payload, PointId, VectorParams } from '../../model/types.ts';
 import type { BitVec } from './bitvec.ts';
 import type { FaultSwitches } from '../faults.ts';
-import { IdTracker } from './idTracker.ts';
+import { IdTracker, type OrderedIds } from './idTracker.ts';
 import { VectorStorage } from './vectorStorage.ts';
 import { PayloadIndex } from './payloadIndex.ts';
-import { compileFilter } from './filterCheck.ts';
+import { compileFilter, type CompiledFilter } from './filterCheck.ts';
 import { idOrder } from './ids.ts';
 import type { PointView } from './pointView.ts';
 import {
@@ -158,41 +158,35 @@ export class Segment implements SegmentEntry, PointView {
 
   retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void {
     // A merge-join of the sorted request with this segment's id-ordered forward map: no hashing.
-    const t = this.tracker;
-    const n = ids.length;
-    let j = 0;
-    if (n > 0 && typeof ids[0] === 'number') {
-      const segIds = t.orderedNum.ids;
-      const segOffs = t.orderedNum.offs;
-      let k = t.orderedNum.lowerBound(ids[0] as number);
-      while (j < n && k < segIds.length) {
-        const want = ids[j]!;
-        if (typeof want !== 'number') break;
-        const have = segIds[k]!;
-        if (have < want) k++;
-        else if (have > want) j++;
-        else {
-          this.offerRecord(want, segOffs[k]!, j, best, withVectors);
-          j++;
-          k++;
-        }
-      }
-      while (j < n && typeof ids[j] === 'number') j++;
-    }
-    if (j < n) {
-      const segIds = t.orderedUuid.ids;
-      const segOffs = t.orderedUuid.offs;
-      let k = t.orderedUuid.lowerBound(ids[j] as string);
-      while (j < n && k < segIds.length) {
-        const want = ids[j] as string;
-        const have = segIds[k]!;
-        if (have < want) k++;
-        else if (have > want) j++;
-        else {
-          this.offerRecord(want, segOffs[k]!, j, best, withVectors);
-          j++;
-          k++;
-        }
+    // The request's numeric ids come first, then its UUIDs; each part joins its own ordered list.
+    let split = 0;
+    while (split < ids.length && typeof ids[split] === 'number') split++;
+    this.joinOrdered(this.tracker.orderedNum, ids, 0, split, best, withVectors);
+    this.joinOrdered(this.tracker.orderedUuid, ids, split, ids.length, best, withVectors);
+  }
+
+  private joinOrdered<K extends PointId>(
+    ordered: OrderedIds<K>,
+    ids: readonly PointId[],
+    from: number,
+    to: number,
+    best: (RecordOut | undefined)[],
+    withVectors: boolean,
+  ): void {
+    if (from >= to) return;
+    const segIds = ordered.ids;
+    const segOffs = ordered.offs;
+    let j = from;
+    let k = ordered.lowerBound(ids[from] as K);
+    while (j < to && k < segIds.length) {
+      const want = ids[j] as K;
+      const have = segIds[k]!;
+      if (have < want) k++;
+      else if (have > want) j++;
+      else {
+        this.offerRecord(want, segOffs[k]!, j, best, withVectors);
+        j++;
+        k++;
       }
     }
   }
@@ -277,22 +271,22 @@ export class Segment implements SegmentEntry, PointView {
     const check = filter === undefined ? undefined : compileFilter(filter);
     const out: PointId[] = [];
     const t = this.tracker;
-    const payloads = this.payloads;
+    // Numeric ids come first in id order, then UUIDs: a string offset skips every number.
     if (offset === undefined || typeof offset === 'number') {
-      const { ids, offs } = t.orderedNum;
-      for (let i = offset === undefined ? 0 : t.orderedNum.lowerBound(offset); i < ids.length && out.length < limit; i++) {
-        const off = offs[i]!;
-        if (check === undefined || check(payloads[off] ?? EMPTY, this, off)) out.push(ids[i]!);
-      }
+      this.scanOrdered(t.orderedNum, offset === undefined ? 0 : t.orderedNum.lowerBound(offset), check, limit, out);
     }
-    if (out.length < limit) {
-      const { ids, offs } = t.orderedUuid;
-      for (let i = typeof offset === 'string' ? t.orderedUuid.lowerBound(offset) : 0; i < ids.length && out.length < limit; i++) {
-        const off = offs[i]!;
-        if (check === undefined || check(payloads[off] ?? EMPTY, this, off)) out.push(ids[i]!);
-      }
-    }
+    this.scanOrdered(t.orderedUuid, typeof offset === 'string' ? t.orderedUuid.lowerBound(offset) : 0, check, limit, out);
     return out;
+  }
+
+  /** Append matching ids of one id kind from index `from` until `out` holds `limit`. */
+  private scanOrdered<K extends PointId>(ordered: OrderedIds<K>, from: number, check: CompiledFilter | undefined, limit: number, out: PointId[]): void {
+    const { ids, offs } = ordered;
+    const payloads = this.payloads;
+    for (let i = from; i < ids.length && out.length < limit; i++) {
+      const off = offs[i]!;
+      if (check === undefined || check(payloads[off] ?? EMPTY, this, off)) out.push(ids[i]!);
+    }
   }
 
   /** Qdrant's should_pre_filter: expected id-stream checks versus the estimate's upper bound. */

@@ -1,5 +1,5 @@
 // A tiny seeded PRNG for engine tests and the engine benchmark (sut/ cannot use the harness's
-// seedrandom streams, and must never use Math.random).
+// seedrandom streams, and must never use ambient randomness).
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
