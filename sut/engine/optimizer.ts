@@ -4,11 +4,9 @@ import type { FieldSchema, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import type { SegmentHolder } from './holder.ts';
-import { idOrder } from './ids.ts';
-import { IdMap, IdSet } from './idMap.ts';
-import type { PointId } from '../../model/types.ts';
+import { IdSet } from './idMap.ts';
 import type { Marks } from './marks.ts';
-import { NO_VERSION } from './idTracker.ts';
+import { mergeWinners } from './mergeWinners.ts';
 import { ProxySegment, UnsyncedProxySegment, proxyDeletedPoints } from './proxySegment.ts';
 import { Segment } from './segment.ts';
 
@@ -35,93 +33,116 @@ export const AGGRESSIVE_OPTIMIZER: OptimizerConfig = {
 
 export type OptimizationPlan = { readonly kind: 'merge' | 'indexing' | 'vacuum'; readonly ids: readonly number[] };
 
-interface PlanCandidate {
-  readonly id: number;
-  readonly seg: Segment;
-  readonly size: number;
-}
+/**
+ * Planner scratch: planning is synchronous, so one set of arrays serves every shard. Index i
+ * describes originals[i] (segments are not held here, so none outlives its swap); `planOrder` is the candidates' order by (size, id).
+ */
+const planIds: number[] = [];
+const planSizes: number[] = [];
+const planOrder: number[] = [];
 
 /**
- * Runs after every update, so it allocates little: one candidate list sorted once; the indexing
- * and vacuum picks are linear scans for what a sort would have put first.
+ * Runs after every update, so it allocates nothing until it returns a plan: the candidates are
+ * sorted once (insertion sort: a shard has a handful of segments), and the indexing and vacuum
+ * picks are linear scans for what a sort would have put first.
  */
 export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): OptimizationPlan | undefined {
   if (!cfg.enabled) return undefined;
   const originals = holder.originalsView();
+  const n = originals.length;
   const maxBytes = cfg.maxSegmentSizeKb * 1024;
-  const candidates: PlanCandidate[] = new Array(originals.length);
-  for (let i = 0; i < originals.length; i++) {
+  planIds.length = 0;
+  planSizes.length = 0;
+  planOrder.length = 0;
+  for (let i = 0; i < n; i++) {
     const [id, seg] = originals[i]!;
-    candidates[i] = { id, seg, size: seg.availableVectorsSizeBytes() };
+    planIds.push(id);
+    planSizes.push(seg.availableVectorsSizeBytes());
+    // merge order: size ascending, then id
+    let j = i;
+    while (j > 0) {
+      const prev = planOrder[j - 1]!;
+      if (planSizes[prev]! < planSizes[i]! || (planSizes[prev] === planSizes[i] && planIds[prev]! < id)) break;
+      planOrder[j] = prev;
+      j--;
+    }
+    planOrder[j] = i;
   }
 
   // merge: batches of the smallest segments whose total stays under the cap.
-  candidates.sort((a, b) => a.size - b.size || a.id - b.id);
-  const expected = originals.length + holder.proxyCount();
-  let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
-  let firstBatch: number[] | undefined;
+  const expected = n + holder.proxyCount();
+  let last = Math.min(n, expected + 2 - cfg.defaultSegmentNumber);
+  let firstStart = -1;
+  let firstEnd = -1;
   let batchCount = 0;
   let taken = 0;
   while (taken < last) {
-    const batch: number[] = [];
     let sum = 0;
+    let end = taken;
     for (let i = taken; i < last; i++) {
-      const c = candidates[i]!;
-      if (sum + c.size >= maxBytes) break;
-      batch.push(c.id);
-      sum += c.size;
+      const size = planSizes[planOrder[i]!]!;
+      if (sum + size >= maxBytes) break;
+      sum += size;
+      end = i + 1;
     }
-    if (batch.length < 2) break;
-    firstBatch ??= batch;
+    if (end - taken < 2) break;
+    if (firstStart < 0) {
+      firstStart = taken;
+      firstEnd = end;
+    }
     batchCount++;
-    taken += batch.length;
-    last = Math.min(candidates.length, last + 1);
+    taken = end;
+    last = Math.min(n, last + 1);
   }
   // A lone batch of exactly two is held back so the segment count really drops.
-  if (firstBatch !== undefined && !(batchCount === 1 && firstBatch.length === 2)) {
-    return { kind: 'merge', ids: firstBatch };
+  if (firstStart >= 0 && !(batchCount === 1 && firstEnd - firstStart === 2)) {
+    const ids: number[] = [];
+    for (let i = firstStart; i < firstEnd; i++) ids.push(planIds[planOrder[i]!]!);
+    return { kind: 'merge', ids };
   }
 
   // indexing: the largest segment over the threshold that is not indexed yet (ties: lowest id).
   if (cfg.indexingThresholdKb > 0) {
     const thr = cfg.indexingThresholdKb * 1024;
-    let pick: PlanCandidate | undefined;
-    for (const c of candidates) {
-      if (!c.seg.appendable || c.size < thr) continue;
-      if (pick === undefined || c.size > pick.size || (c.size === pick.size && c.id < pick.id)) pick = c;
+    let pick = -1;
+    for (let c = 0; c < n; c++) {
+      if (!originals[c]![1].appendable || planSizes[c]! < thr) continue;
+      if (pick < 0 || planSizes[c]! > planSizes[pick]! || (planSizes[c] === planSizes[pick] && planIds[c]! < planIds[pick]!)) pick = c;
     }
-    if (pick !== undefined) {
-      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [pick.id] };
+    if (pick >= 0) {
+      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [planIds[pick]!] };
       // partner: appendable before non-appendable, then smallest, then lowest id, that fits.
-      let partner: PlanCandidate | undefined;
-      for (const c of candidates) {
-        if (c.id === pick.id || pick.size + c.size >= maxBytes) continue;
-        if (partner === undefined) {
+      let partner = -1;
+      for (let c = 0; c < n; c++) {
+        if (c === pick || planSizes[pick]! + planSizes[c]! >= maxBytes) continue;
+        if (partner < 0) {
           partner = c;
           continue;
         }
-        const ca = c.seg.appendable ? 0 : 1;
-        const pa = partner.seg.appendable ? 0 : 1;
-        if (ca < pa || (ca === pa && (c.size < partner.size || (c.size === partner.size && c.id < partner.id)))) partner = c;
+        const ca = originals[c]![1].appendable ? 0 : 1;
+        const pa = originals[partner]![1].appendable ? 0 : 1;
+        const cs = planSizes[c]!;
+        const ps = planSizes[partner]!;
+        if (ca < pa || (ca === pa && (cs < ps || (cs === ps && planIds[c]! < planIds[partner]!)))) partner = c;
       }
-      return { kind: 'indexing', ids: partner ? [pick.id, partner.id] : [pick.id] };
+      return { kind: 'indexing', ids: partner >= 0 ? [planIds[pick]!, planIds[partner]!] : [planIds[pick]!] };
     }
   }
 
   // vacuum: single segments with too many tombstones, worst first (ties: lowest id).
-  let vac: PlanCandidate | undefined;
+  let vac = -1;
   let vacRatio = 0;
-  for (const c of candidates) {
-    const total = c.seg.totalPointCount;
-    const deleted = c.seg.deletedPointCount;
+  for (let c = 0; c < n; c++) {
+    const total = originals[c]![1].totalPointCount;
+    const deleted = originals[c]![1].deletedPointCount;
     if (total < cfg.vacuumMinVectorNumber || deleted / Math.max(1, total) <= cfg.deletedThreshold) continue;
     const ratio = deleted / total;
-    if (vac === undefined || ratio > vacRatio || (ratio === vacRatio && c.id < vac.id)) {
+    if (vac < 0 || ratio > vacRatio || (ratio === vacRatio && planIds[c]! < planIds[vac]!)) {
       vac = c;
       vacRatio = ratio;
     }
   }
-  if (vac !== undefined) return { kind: 'vacuum', ids: [vac.id] };
+  if (vac >= 0) return { kind: 'vacuum', ids: [planIds[vac]!] };
   return undefined;
 }
 
@@ -149,18 +170,10 @@ export type OptimizationOutcome = 'finished' | 'cancelled' | 'skipped';
 
 class Cancelled extends Error {}
 
-/** The copy of one id that the merge keeps so far. */
-interface Pick {
-  seg: Segment;
-  off: number;
-  version: number;
-  live: boolean;
-  readonly id: PointId;
-}
-
 /**
  * Qdrant's for_each_unique_point merge: per id keep the highest-version copy (a live copy wins a
- * tie), skip it when that copy is tombstoned (#9052), drop copies without a version.
+ * tie), skip it when that copy is tombstoned (#9052), drop copies without a version. The winners
+ * are all chosen before the first yield, so the build copies a fixed choice.
  */
 export async function buildOptimized(
   inputs: readonly Segment[],
@@ -168,45 +181,23 @@ export async function buildOptimized(
   ctx: OptimizerContext,
   handle: OptimizationHandle = { cancelled: false, phase: 'slow' },
 ): Promise<Segment> {
-  const winners = new IdMap<Pick>();
   let maxVersion = 0;
-  for (const seg of inputs) {
-    maxVersion = Math.max(maxVersion, seg.version);
-    const t = seg.tracker;
-    const n = t.totalPointCount;
-    for (let off = 0; off < n; off++) {
-      const id = t.rawExternalId(off);
-      if (id === undefined) continue;
-      const version = t.version(off);
-      if (version === NO_VERSION) continue;
-      const live = !t.isDeleted(off);
-      const prev = winners.get(id);
-      if (prev === undefined) winners.set(id, { seg, off, version, live, id });
-      else if (version > prev.version || (version === prev.version && live && !prev.live)) {
-        prev.seg = seg;
-        prev.off = off;
-        prev.version = version;
-        prev.live = live;
-      }
-    }
-  }
-  const picks: Pick[] = [];
-  winners.forEachValue((p) => picks.push(p));
-  picks.sort((a, b) => idOrder(a.id, b.id));
-  const out = ctx.newSegment(appendable, picks.length);
+  for (const seg of inputs) maxVersion = Math.max(maxVersion, seg.version);
+  const w = mergeWinners(inputs.map((s) => s.tracker));
+  const n = w.ids.length;
+  const out = ctx.newSegment(appendable, n);
   const ignoreVecDeleted = ctx.faults.mergeCopiesVecDeletedWrongly;
-  let copied = 0;
-  for (const p of picks) {
+  for (let i = 0; i < n; i++) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
-    if (++copied % BUILD_CHUNK === 0 && !ctx.ex.straightThrough) {
+    if ((i + 1) % BUILD_CHUNK === 0 && !ctx.ex.straightThrough) {
       await ctx.ex.yield('opt.slow.build');
       if (handle.cancelled) throw new Cancelled();
     }
-    if (!p.live) {
+    if (!w.live[i]) {
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
     }
-    out.appendCopyOf(p.seg, p.off, p.id, p.version, ignoreVecDeleted);
+    out.appendCopyOf(inputs[w.inputs[i]!]!, w.offsets[i]!, w.ids[i]!, w.versions[i]!, ignoreVecDeleted);
   }
   out.bumpVersion(maxVersion);
   return out;

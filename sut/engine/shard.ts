@@ -449,16 +449,24 @@ export class Shard {
    * number of proxies. When none of those changed since a plan came back empty, it would come back
    * empty again: skip it (it runs after every update). Exact comparison, no hashing.
    */
-  private lastEmptyPlanInputs: number[] | undefined;
+  private planInputs: number[] = [];
+  private lastEmptyPlanInputs: number[] = [];
+  private lastPlanEmpty = false;
   private planIfChanged(): ReturnType<typeof planOptimization> {
-    const inputs: number[] = [this.holder.proxyCount()];
+    const inputs = this.planInputs;
+    inputs.length = 0;
+    inputs.push(this.holder.proxyCount());
     for (const [id, seg] of this.holder.originalsView()) {
       inputs.push(id, seg.availableVectorsSizeBytes(), seg.appendable ? 1 : 0, seg.totalPointCount, seg.deletedPointCount);
     }
-    const last = this.lastEmptyPlanInputs;
-    if (last !== undefined && last.length === inputs.length && last.every((x, i) => x === inputs[i])) return undefined;
+    if (this.lastPlanEmpty && sameNumbers(inputs, this.lastEmptyPlanInputs)) return undefined;
     const plan = planOptimization(this.holder, this.o.optimizer);
-    this.lastEmptyPlanInputs = plan === undefined ? inputs : undefined;
+    this.lastPlanEmpty = plan === undefined;
+    if (plan === undefined) {
+      // keep these inputs; the other buffer takes the next call's
+      this.planInputs = this.lastEmptyPlanInputs;
+      this.lastEmptyPlanInputs = inputs;
+    }
     return plan;
   }
 
@@ -533,4 +541,10 @@ export class Shard {
       await this.y('snapshot.unproxied');
     }
   }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
