@@ -7,7 +7,8 @@ import type { FaultSwitches } from '../faults.ts';
 import { BitVec } from './bitvec.ts';
 import { IdMap } from './idMap.ts';
 import type { Marks } from './marks.ts';
-import type { IndexChange, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
+import { hitsOf, type IndexChange, type PointData, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { HitBuffer } from './hitBuffer.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 /** Only this module can mint a ProxySegment. */
@@ -129,12 +130,12 @@ export class ProxySegment implements SegmentEntry {
   }
 
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    const out: SegmentHit[] = [];
+    const out = new HitBuffer();
     this.searchInto(req, out, deletedOverride);
-    return out;
+    return hitsOf(out);
   }
 
-  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void {
+  searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void {
     if (this.deletedPoints.size === 0) {
       this.wrapped.searchInto(req, out, deletedOverride);
       return;

@@ -18,6 +18,7 @@ import {
   type OptimizerContext,
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
+import { HitBuffer } from './hitBuffer.ts';
 import { mutateData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
@@ -42,58 +43,68 @@ export interface ScrollPage {
   readonly next: PointId | undefined;
 }
 
-function compareDescending(a: SegmentHit, b: SegmentHit): number {
-  return b.score - a.score || b.version - a.version || idOrder(a.id, b.id);
+/**
+ * Hit order: better score first (higher, or lower for Euclid), then higher version, then id.
+ * Negative when hit `i` of `b` comes before hit `j`.
+ */
+function compareHits(b: HitBuffer, i: number, j: number, ascending: boolean): number {
+  const ds = ascending ? b.scores[i]! - b.scores[j]! : b.scores[j]! - b.scores[i]!;
+  return ds || b.versions[j]! - b.versions[i]! || idOrder(b.ids[i]!, b.ids[j]!);
 }
-function compareAscending(a: SegmentHit, b: SegmentHit): number {
-  return a.score - b.score || b.version - a.version || idOrder(a.id, b.id);
-}
+
+/** Aggregation scratch (synchronous: one set serves every shard). */
+const survivors: number[] = [];
+const topHits: number[] = [];
 
 /**
  * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
  * among equals), then the best `limit` of those. Numeric ids go through the scratch table; a
- * UUID among the hits takes the map.
+ * UUID among the hits takes the map. Only the returned hits become objects.
  */
-function aggregateHits(all: readonly SegmentHit[], limit: number, cmp: (a: SegmentHit, b: SegmentHit) => number): SegmentHit[] {
+function aggregateHits(all: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
+  const n = all.n;
+  const ids = all.ids;
   let numeric = true;
-  for (let i = 0; i < all.length; i++) if (typeof all[i]!.id !== 'number') numeric = false;
-  const survivors: SegmentHit[] = [];
+  for (let i = 0; i < n; i++) if (typeof ids[i] !== 'number') numeric = false;
+  survivors.length = 0;
+  const better = (h: number, prev: number) =>
+    all.versions[h]! > all.versions[prev]! || (all.versions[h] === all.versions[prev] && compareHits(all, h, prev, ascending) < 0);
   if (numeric) {
     // id -> index into survivors
-    scratchIds.reset(all.length);
-    for (let i = 0; i < all.length; i++) {
-      const h = all[i]!;
-      const at = scratchIds.get(h.id as number);
+    scratchIds.reset(n);
+    for (let h = 0; h < n; h++) {
+      const at = scratchIds.get(ids[h] as number);
       if (at < 0) {
-        scratchIds.set(h.id as number, survivors.length);
+        scratchIds.set(ids[h] as number, survivors.length);
         survivors.push(h);
-      } else {
-        const prev = survivors[at]!;
-        if (h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) survivors[at] = h;
-      }
+      } else if (better(h, survivors[at]!)) survivors[at] = h;
     }
   } else {
-    const best = new IdMap<SegmentHit>();
-    for (let i = 0; i < all.length; i++) {
-      const h = all[i]!;
-      const prev = best.get(h.id);
-      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
+    const best = new IdMap<number>();
+    for (let h = 0; h < n; h++) {
+      const prev = best.get(ids[h]!);
+      if (prev === undefined || better(h, prev)) best.set(ids[h]!, h);
     }
     best.forEachValue((h) => survivors.push(h));
   }
-  const top: SegmentHit[] = [];
-  for (let i = 0; i < survivors.length; i++) {
-    const h = survivors[i]!;
-    if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) continue;
-    let j = top.length < limit ? top.length : limit - 1;
-    while (j > 0 && cmp(h, top[j - 1]!) < 0) {
-      if (j < limit) top[j] = top[j - 1]!;
+  topHits.length = 0;
+  for (let s = 0; s < survivors.length; s++) {
+    const h = survivors[s]!;
+    if (topHits.length === limit && compareHits(all, h, topHits[limit - 1]!, ascending) >= 0) continue;
+    let j = topHits.length < limit ? topHits.length : limit - 1;
+    while (j > 0 && compareHits(all, h, topHits[j - 1]!, ascending) < 0) {
+      if (j < limit) topHits[j] = topHits[j - 1]!;
       j--;
     }
-    top[j] = h;
+    topHits[j] = h;
   }
-  return top;
+  const out: SegmentHit[] = [];
+  for (const h of topHits) out.push({ id: ids[h]!, score: all.scores[h]!, version: all.versions[h]! });
+  return out;
 }
+
+/** A straight-through search runs without awaits between segments, so one buffer serves them all. */
+const scratchHits = new HitBuffer();
 
 export class Shard {
   readonly holder: SegmentHolder;
@@ -324,12 +335,14 @@ export class Shard {
   }
 
   private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
-    const all: SegmentHit[] = [];
+    // Preemptible searches interleave, so each takes its own buffer.
+    const all = this.preemptible ? new HitBuffer() : scratchHits;
+    all.clear();
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && this.preemptible) await this.y('read.segment');
       list[i].searchInto(req, all);
     }
-    return aggregateHits(all, req.limit, ascending ? compareAscending : compareDescending);
+    return aggregateHits(all, req.limit, ascending);
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */
