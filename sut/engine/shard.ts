@@ -48,8 +48,16 @@ export interface ScrollPage {
  * Negative when hit `i` of `b` comes before hit `j`.
  */
 function compareHits(b: HitBuffer, i: number, j: number, ascending: boolean): number {
+  // Signs, not differences: a small-integer result is never boxed. A NaN difference falls
+  // through to the next key, as `difference || next` did.
   const ds = ascending ? b.scores[i]! - b.scores[j]! : b.scores[j]! - b.scores[i]!;
-  return ds || b.versions[j]! - b.versions[i]! || idOrder(b.ids[i]!, b.ids[j]!);
+  if (ds < 0) return -1;
+  if (ds > 0) return 1;
+  const dv = b.versions[j]! - b.versions[i]!;
+  if (dv < 0) return -1;
+  if (dv > 0) return 1;
+  const di = idOrder(b.ids[i]!, b.ids[j]!);
+  return di < 0 ? -1 : di > 0 ? 1 : 0;
 }
 
 /** Aggregation scratch (synchronous: one set serves every shard). */
@@ -133,14 +141,14 @@ export class Shard {
       config: o.optimizer,
       unsynced: new Set(),
       schema: () => this.schema,
-      newSegment: (appendable, capacity) => this.newSegment(appendable, capacity),
+      newSegment: (appendable) => this.newSegment(appendable),
     };
     for (let i = 0; i < Math.max(1, o.optimizer.defaultSegmentNumber); i++) this.holder.add(this.newSegment(true));
     if (o.optimizer.enabled) o.ex.spawn(`opt${o.index}`, () => this.optimizerWorker());
   }
 
-  private newSegment(appendable: boolean, capacity?: number): Segment {
-    const s = new Segment(this.o.vectors, appendable, this.o.faults, capacity);
+  private newSegment(appendable: boolean): Segment {
+    const s = new Segment(this.o.vectors, appendable, this.o.faults);
     for (const [field, schema] of this.schema) s.createFieldIndex(0, field, schema);
     return s;
   }
