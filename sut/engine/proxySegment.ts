@@ -111,9 +111,13 @@ export class ProxySegment implements SegmentEntry {
   }
 
   readForMove(id: PointId): PointData | undefined {
+    return this.canMove(id) ? this.wrapped.readForMove(id) : undefined;
+  }
+
+  canMove(id: PointId): boolean {
     // With F7 the holder believes a deleted point is still here; the old move path read it raw.
-    if (this.isDeletedHere(id) && !this.faults.proxyPointVersionIgnoresDeletes) return undefined;
-    return this.wrapped.readForMove(id);
+    if (this.isDeletedHere(id) && !this.faults.proxyPointVersionIgnoresDeletes) return false;
+    return this.wrapped.canMove(id);
   }
 
   readFiltered(filter: Filter | undefined): PointId[] {

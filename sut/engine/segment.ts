@@ -40,6 +40,8 @@ export interface SegmentEntry {
   retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void;
   /** Full data for a copy-on-write move; undefined if the point is not here. */
   readForMove(id: PointId): PointData | undefined;
+  /** Whether readForMove would find the point (an upsert's move needs nothing else). */
+  canMove(id: PointId): boolean;
   readFiltered(filter: Filter | undefined): PointId[];
   /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
@@ -206,6 +208,10 @@ export class Segment implements SegmentEntry, PointView {
       if (off < s.slotCount && !s.isDeleted(off)) out[name] = s.get(off);
     }
     return out;
+  }
+
+  canMove(id: PointId): boolean {
+    return this.tracker.offsetOf(id) !== undefined;
   }
 
   readForMove(id: PointId): PointData | undefined {

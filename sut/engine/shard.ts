@@ -19,7 +19,7 @@ import {
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
 import { HitBuffer } from './hitBuffer.ts';
-import { mutateData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { EMPTY_PAYLOAD, mutateData, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 export interface ShardOptions {
@@ -110,6 +110,9 @@ function aggregateHits(all: HitBuffer, limit: number, ascending: boolean): Segme
   for (const h of topHits) out.push({ id: ids[h]!, score: all.scores[h]!, version: all.versions[h]! });
   return out;
 }
+
+/** The base an upsert's move builds on: an upsert's result does not depend on the old data. */
+const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map() };
 
 /** A straight-through search runs without awaits between segments, so one buffer serves them all. */
 const scratchHits = new HitBuffer();
@@ -299,7 +302,8 @@ export class Shard {
 
   private async copyOnWrite(opNum: number, id: PointId, src: SegmentEntry, m: PointMutation): Promise<void> {
     const dst = this.holder.cowDestination();
-    const data = src.readForMove(id);
+    // An upsert replaces the payload and every vector: the old data only has to exist.
+    const data = m.kind === 'upsert' ? (src.canMove(id) ? NOTHING_TO_CARRY : undefined) : src.readForMove(id);
     if (!data) return;
     const moved = mutateData(data, m, this.names);
     this.o.marks.hit('cow-move');
