@@ -70,8 +70,12 @@ export class IdTracker {
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
-  /** Per-offset versions, as long as `reverse` (a plain array: see VectorStorage on typed arrays). */
-  private readonly versions: number[] = [];
+  private versions: Float64Array;
+
+  /** `capacity`: offsets to allocate up front (a sizing hint; everything grows on demand). */
+  constructor(capacity = 8) {
+    this.versions = new Float64Array(Math.max(1, capacity));
+  }
 
   /** Length of the offset space. */
   get totalPointCount(): number {
@@ -115,6 +119,11 @@ export class IdTracker {
 
   setLink(id: PointId, offset: number): void {
     if (offset >= this.reverse.length) {
+      if (offset >= this.versions.length) {
+        const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
+        next.set(this.versions);
+        this.versions = next;
+      }
       for (let i = this.reverse.length; i <= offset; i++) {
         this.reverse.push(undefined);
         this.versions[i] = NO_VERSION;
@@ -142,9 +151,8 @@ export class IdTracker {
     return offset < this.reverse.length ? this.versions[offset]! : NO_VERSION;
   }
 
-  /** Past the offset space this is a no-op: `version` answers NO_VERSION there regardless. */
   setVersion(offset: number, version: number): void {
-    if (offset < this.versions.length) this.versions[offset] = version;
+    this.versions[offset] = version;
   }
 
   pointVersion(id: PointId): number | undefined {

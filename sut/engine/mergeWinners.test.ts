@@ -30,7 +30,7 @@ type TrackerOp =
   | { t: 'unversioned'; id: PointId };
 
 function build(ops: readonly TrackerOp[]): IdTracker {
-  const t = new IdTracker();
+  const t = new IdTracker(2);
   for (const op of ops) {
     if (op.t === 'drop') {
       const off = t.drop(op.id);

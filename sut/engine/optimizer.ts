@@ -157,7 +157,8 @@ export interface OptimizerContext {
   readonly unsynced: Set<Segment>;
   /** The collection's payload schema, replicated into every new segment. */
   schema(): ReadonlyMap<string, FieldSchema>;
-  newSegment(appendable: boolean): Segment;
+  /** `capacity`: points the new segment will hold at first (a sizing hint only). */
+  newSegment(appendable: boolean, capacity?: number): Segment;
 }
 
 export interface OptimizationHandle {
@@ -184,7 +185,7 @@ export async function buildOptimized(
   for (const seg of inputs) maxVersion = Math.max(maxVersion, seg.version);
   const w = mergeWinners(inputs.map((s) => s.tracker));
   const n = w.ids.length;
-  const out = ctx.newSegment(appendable);
+  const out = ctx.newSegment(appendable, n);
   const ignoreVecDeleted = ctx.faults.mergeCopiesVecDeletedWrongly;
   for (let i = 0; i < n; i++) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).

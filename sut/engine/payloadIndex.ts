@@ -174,7 +174,7 @@ const byNumber = (a: number, b: number): number => a - b;
 class FieldPostings {
   readonly postings = new Map<IndexKey, Set<number>>();
   /** offset -> number of postings holding it (>= 1). Its size is the count of indexed points. */
-  private readonly perPoint: number[] = [];
+  private perPoint = new Uint32Array(16);
   private indexed = 0;
   /** Offsets held by more than one posting: while 0, posting sizes add up exactly. */
   multi = 0;
@@ -249,8 +249,11 @@ class FieldPostings {
 
   private adjust(offset: number, delta: number): void {
     if (delta === 0) return;
-    // A plain array grown in order (packed small integers): no off-heap buffer per segment.
-    for (let i = this.perPoint.length; i <= offset; i++) this.perPoint.push(0);
+    if (offset >= this.perPoint.length) {
+      const next = new Uint32Array(Math.max(offset + 1, this.perPoint.length * 2));
+      next.set(this.perPoint);
+      this.perPoint = next;
+    }
     const before = this.perPoint[offset]!;
     const after = Math.max(0, before + delta);
     this.perPoint[offset] = after;

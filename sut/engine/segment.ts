@@ -74,10 +74,11 @@ export class Segment implements SegmentEntry, PointView {
     readonly vectorParams: readonly VectorParams[],
     readonly appendable: boolean,
     private readonly faults: FaultSwitches,
+    capacity = 16,
   ) {
-    this.tracker = new IdTracker();
+    this.tracker = new IdTracker(capacity);
     for (const p of vectorParams) {
-      const st = new VectorStorage(p.size, p.distance);
+      const st = new VectorStorage(p.size, p.distance, capacity);
       this.storages.set(p.name, st);
       this.storageList.push(st);
     }
@@ -205,7 +206,7 @@ export class Segment implements SegmentEntry, PointView {
   private vectorsAt(off: number): NamedVectors {
     const out: NamedVectors = {};
     for (const [name, s] of this.storages) {
-      if (off < s.slotCount && !s.isDeleted(off)) out[name] = s.get(off);
+      if (off < s.slotCount && !s.isDeleted(off)) out[name] = Array.from(s.get(off));
     }
     return out;
   }
@@ -219,12 +220,16 @@ export class Segment implements SegmentEntry, PointView {
     return off === undefined ? undefined : this.dataAt(off, false);
   }
 
-  /** Data at an offset, live or not (vectors copied). `ignoreVecDeleted` is the F16 merge fault. */
-  dataAt(off: number, ignoreVecDeleted: boolean): PointData {
-    const vectors = new Map<string, readonly number[] | undefined>();
+  /**
+   * Data at an offset, live or not. `ignoreVecDeleted` is the F16 merge fault. `view` returns
+   * vectors as views into this segment's storage: only for a consumer that copies them before this
+   * segment can grow (the optimizer's builder).
+   */
+  dataAt(off: number, ignoreVecDeleted: boolean, view = false): PointData {
+    const vectors = new Map<string, Float32Array | undefined>();
     for (const [name, s] of this.storages) {
       const present = off < s.slotCount && (ignoreVecDeleted || !s.isDeleted(off));
-      vectors.set(name, present ? s.get(off) : undefined);
+      vectors.set(name, present ? (view ? s.get(off) : s.get(off).slice()) : undefined);
     }
     return { payload: this.payload(off), vectors };
   }

@@ -144,14 +144,14 @@ export class Shard {
       config: o.optimizer,
       unsynced: new Set(),
       schema: () => this.schema,
-      newSegment: (appendable) => this.newSegment(appendable),
+      newSegment: (appendable, capacity) => this.newSegment(appendable, capacity),
     };
     for (let i = 0; i < Math.max(1, o.optimizer.defaultSegmentNumber); i++) this.holder.add(this.newSegment(true));
     if (o.optimizer.enabled) o.ex.spawn(`opt${o.index}`, () => this.optimizerWorker());
   }
 
-  private newSegment(appendable: boolean): Segment {
-    const s = new Segment(this.o.vectors, appendable, this.o.faults);
+  private newSegment(appendable: boolean, capacity?: number): Segment {
+    const s = new Segment(this.o.vectors, appendable, this.o.faults, capacity);
     for (const [field, schema] of this.schema) s.createFieldIndex(0, field, schema);
     return s;
   }

@@ -1,24 +1,21 @@
 // One dense storage per vector name, addressed by offset, with its own `vecDeleted` bits
 // (vector-level deletion, separate from point deletion; a missing bit means live).
-//
-// Values are f32 (Qdrant stores f32): each is rounded with Math.fround on write. They live in a
-// plain array of doubles rather than a Float32Array because segments are small and short-lived
-// here (the optimizer rebuilds them constantly), and a typed array costs an off-heap allocation
-// and an array-buffer sweep each, where a plain array is a young-generation bump allocation. The
-// stored values, and so every score, are the same.
 import type { Distance } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
 
 export class VectorStorage {
-  private data: number[] = [];
+  private data: Float32Array;
   private slots = 0;
   readonly vecDeleted = new BitVec();
   private deletedCount = 0;
 
-  constructor(readonly dim: number, readonly distance: Distance) {}
+  /** `capacity`: slots to allocate up front (a builder knows its point count; others grow). */
+  constructor(readonly dim: number, readonly distance: Distance, capacity = 16) {
+    this.data = new Float32Array(dim * Math.max(1, capacity));
+  }
 
-  /** Raw stored vectors, `dim` f32 values per slot (for search loops that inline `score`). */
-  get raw(): readonly number[] {
+  /** Raw stored vectors, `dim` floats per slot (for search loops that inline `score`). */
+  get raw(): Float32Array {
     return this.data;
   }
 
@@ -34,10 +31,12 @@ export class VectorStorage {
 
   private ensure(offset: number): void {
     if (offset < this.slots) return;
-    // Zero-fill up to the new slot, in order, so the array stays packed.
     const need = (offset + 1) * this.dim;
-    const data = this.data;
-    for (let i = data.length; i < need; i++) data.push(0);
+    if (need > this.data.length) {
+      const next = new Float32Array(Math.max(need, this.data.length * 2));
+      next.set(this.data);
+      this.data = next;
+    }
     this.slots = offset + 1;
     this.vecDeleted.grow(this.slots, false);
   }
@@ -65,9 +64,9 @@ export class VectorStorage {
         n += x * x;
       }
       const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
-      for (let i = 0; i < dim; i++) data[base + i] = n > 0 ? Math.fround((v[from + i] ?? 0) * inv) : 0;
+      for (let i = 0; i < dim; i++) data[base + i] = n > 0 ? (v[from + i] ?? 0) * inv : 0;
     } else {
-      for (let i = 0; i < dim; i++) data[base + i] = Math.fround(v[from + i] ?? 0);
+      for (let i = 0; i < dim; i++) data[base + i] = v[from + i] ?? 0;
     }
     this.setDeleted(offset, false);
   }
@@ -91,9 +90,8 @@ export class VectorStorage {
     return this.vecDeleted.get(offset, false);
   }
 
-  /** A copy of one stored vector. */
-  get(offset: number): number[] {
-    return this.data.slice(offset * this.dim, (offset + 1) * this.dim);
+  get(offset: number): Float32Array {
+    return this.data.subarray(offset * this.dim, (offset + 1) * this.dim);
   }
 
   /** Higher is better for Cosine/Dot; for Euclid the score is the distance (lower is better). */
