@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import type { Condition, FieldSchema, Filter, JsonValue, Payload, PointId } from '../../model/types.ts';
 import type { PointView } from './pointView.ts';
 import { checkFilter } from './filterCheck.ts';
-import { PayloadIndex, type CardinalityEstimation, type PrimaryClause } from './payloadIndex.ts';
+import { PayloadIndex, Posting, type CardinalityEstimation, type PrimaryClause } from './payloadIndex.ts';
 import { mulberry32 } from './testing/mulberry32.ts';
 import { keyOf } from './ids.ts';
 
@@ -701,6 +702,27 @@ describe('combineMustOne', () => {
         expect(combineMustOne(e, total)).toEqual(combineMustEstimations([e], total));
       }),
       { numRuns: 500, seed: 3 },
+    );
+  });
+});
+
+describe('Posting', () => {
+  it('behaves as a set of offsets whose listing is ascending', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ add: fc.boolean(), o: fc.integer({ min: 0, max: 40 }) }), { maxLength: 120 }), (ops) => {
+        const p = new Posting();
+        const model = new Set<number>();
+        for (const { add, o } of ops) {
+          if (add) expect(p.add(o)).toBe(!model.has(o));
+          else expect(p.delete(o)).toBe(model.has(o));
+          if (add) model.add(o);
+          else model.delete(o);
+          expect(p.has(o)).toBe(model.has(o));
+        }
+        expect(p.offs).toEqual([...model].sort((a, b) => a - b));
+        expect(p.size).toBe(model.size);
+      }),
+      { numRuns: 300, seed: 5 },
     );
   });
 });

@@ -171,8 +171,60 @@ function hasSorted(sorted: readonly number[], k: number): boolean {
 
 const byNumber = (a: number, b: number): number => a - b;
 
+/**
+ * One posting list: distinct offsets, ascending, in a plain array. Postings here are small (tiny
+ * segments) and mostly grow at the end (new offsets; builders copy in offset order), where a hash
+ * set costs more per insert and more garbage than a bisection.
+ */
+export class Posting {
+  readonly offs: number[] = [];
+
+  get size(): number {
+    return this.offs.length;
+  }
+
+  private lowerBound(o: number): number {
+    const offs = this.offs;
+    let lo = 0;
+    let hi = offs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offs[mid]! < o) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  has(o: number): boolean {
+    const i = this.lowerBound(o);
+    return i < this.offs.length && this.offs[i] === o;
+  }
+
+  /** Returns false when `o` was already posted. */
+  add(o: number): boolean {
+    const offs = this.offs;
+    const n = offs.length;
+    if (n === 0 || offs[n - 1]! < o) {
+      offs.push(o);
+      return true;
+    }
+    const i = this.lowerBound(o);
+    if (offs[i] === o) return false;
+    offs.splice(i, 0, o);
+    return true;
+  }
+
+  /** Returns false when `o` was not posted. */
+  delete(o: number): boolean {
+    const i = this.lowerBound(o);
+    if (i >= this.offs.length || this.offs[i] !== o) return false;
+    this.offs.splice(i, 1);
+    return true;
+  }
+}
+
 class FieldPostings {
-  readonly postings = new Map<IndexKey, Set<number>>();
+  readonly postings = new Map<IndexKey, Posting>();
   /** offset -> number of postings holding it (>= 1). Its size is the count of indexed points. */
   private perPoint = new Uint32Array(16);
   private indexed = 0;
@@ -180,7 +232,7 @@ class FieldPostings {
   multi = 0;
   readonly numeric: boolean;
   /** integer schema only: offsets whose value holds a non-integer number (range must see them). */
-  readonly nonInteger: Set<number> | null;
+  readonly nonInteger: Posting | null;
   // numeric key order: `sorted` holds live keys plus `stale` dead ones; `pending` live keys not yet merged.
   private sorted: number[] = [];
   private readonly pending = new Set<number>();
@@ -195,7 +247,7 @@ class FieldPostings {
   ) {
     this.read = fieldReader(field);
     this.numeric = schema === 'integer' || schema === 'float';
-    this.nonInteger = schema === 'integer' ? new Set<number>() : null;
+    this.nonInteger = schema === 'integer' ? new Posting() : null;
     this.guard = needsOwnGuard(field);
   }
 
@@ -225,14 +277,11 @@ class FieldPostings {
     }
     let p = this.postings.get(k);
     if (p === undefined) {
-      p = new Set<number>();
+      p = new Posting();
       this.postings.set(k, p);
       if (this.numeric) this.keyBorn(k as number);
-    } else if (p.has(offset)) {
-      return 0;
     }
-    p.add(offset);
-    return 1;
+    return p.add(offset) ? 1 : 0;
   }
 
   private removeOne(offset: number, x: JsonValue): number {
@@ -314,7 +363,7 @@ class FieldPostings {
   }
 
   /** Calls `fn` with every posting whose key lies in the range. */
-  forEachInRange(r: RangeCondition, fn: (posting: Set<number>) => void): void {
+  forEachInRange(r: RangeCondition, fn: (posting: Posting) => void): void {
     this.ensureSorted();
     const sorted = this.sorted;
     let lo = 0;
@@ -349,7 +398,7 @@ class FieldPostings {
     }
     const seen = new Set<number>();
     this.forEachInRange(r, (p) => {
-      for (const o of p) seen.add(o);
+      for (let i = 0; i < p.offs.length; i++) seen.add(p.offs[i]!);
     });
     return seen.size;
   }
@@ -362,8 +411,10 @@ const NO_PRIMARY: readonly PrimaryClause[] = [];
 /** Scratch space for sorting candidate offsets (single-threaded: reused by every index). */
 let scratch = new Int32Array(256);
 
-function pushPosting(p: Set<number> | undefined, out: number[]): void {
-  if (p !== undefined) for (const o of p) out.push(o);
+function pushPosting(p: Posting | undefined, out: number[]): void {
+  if (p === undefined) return;
+  const offs = p.offs;
+  for (let i = 0; i < offs.length; i++) out.push(offs[i]!);
 }
 
 /** What can make a clause primary: has_id anywhere, or a field condition's key (outside `nested`). */
@@ -472,7 +523,7 @@ export class PayloadIndex {
   postingsOf(field: string, value: IndexKey): number[] {
     const idx = this.fields.get(field);
     const p = idx?.postings.get(value);
-    return p === undefined ? [] : Array.from(p).sort(byNumber);
+    return p === undefined ? [] : p.offs.slice();
   }
 
   /** Every posting of `field`: value -> ascending offsets (a copy; not for hot paths). */
@@ -480,7 +531,7 @@ export class PayloadIndex {
     const out = new Map<IndexKey, number[]>();
     const idx = this.fields.get(field);
     if (idx === undefined) return out;
-    for (const [k, p] of idx.postings) out.set(k, Array.from(p).sort(byNumber));
+    for (const [k, p] of idx.postings) out.set(k, p.offs.slice());
     return out;
   }
 
