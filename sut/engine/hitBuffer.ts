@@ -20,10 +20,4 @@ export class HitBuffer {
   clear(): void {
     this.n = 0;
   }
-
-  /** Drop the ids held, so a reused buffer keeps no point ids (or strings) alive. */
-  release(): void {
-    this.n = 0;
-    this.ids.length = 0;
-  }
 }

@@ -46,7 +46,7 @@ export interface SegmentEntry {
   /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
-  /** search() appending its hits to `out` (the shard collects every segment's hits in one array). */
+  /** search() appending its hits to `out` (the shard collects every segment's hits in one buffer). */
   searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void;
   deletePoint(opNum: number, id: PointId): boolean;
   createFieldIndex(opNum: number, field: string, schema: FieldSchema): void;

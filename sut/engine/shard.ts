@@ -69,7 +69,7 @@ const topHits: number[] = [];
  * among equals), then the best `limit` of those. Numeric ids go through the scratch table; a
  * UUID among the hits takes the map. Only the returned hits become objects.
  */
-function aggregateHits(all: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
+export function aggregateHits(all: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
   const n = all.n;
   const ids = all.ids;
   let numeric = true;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Engine speed of several commits, compared in alternation on one core. This machine's speed drifts
+# by tens of percent over minutes, so two figures taken minutes apart compare nothing: each round
+# runs every commit once (a warm-up run and one measured run of OPS ops), and the sorted results per
+# commit are printed. Compare the medians; noise only ever slows a run down.
+#   usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]      (REV: any git revision; WORKTREE = the working tree)
+#   e.g.   scripts/bench-ab.sh 6 20000 HEAD~3 HEAD WORKTREE
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:?rounds}; ops=${2:?ops}; shift 2
+[ $# -ge 1 ] || { echo "bench-ab: name at least one revision" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'for d in "$work"/tree-*; do [ -d "$d" ] && git worktree remove --force "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+i=0
+for rev in "$@"; do
+  i=$((i + 1))
+  if [ "$rev" = WORKTREE ]; then src=.; else
+    src="$work/tree-$i"
+    git worktree add --detach "$src" "$rev" >/dev/null 2>&1 || { echo "bench-ab: unknown revision $rev" >&2; exit 2; }
+  fi
+  cat > "$src/bench-ab-entry.ts" <<'EOT'
+import { benchEngine } from './sut/engine/bench.ts';
+const ops = Number(process.argv[2]);
+await benchEngine(ops);
+console.log((await benchEngine(ops)).opsPerSec);
+EOT
+  node_modules/.bin/esbuild "$src/bench-ab-entry.ts" --bundle --platform=node --format=esm \
+    --outfile="$work/bench-$i.mjs" --log-level=error --packages=external
+  rm "$src/bench-ab-entry.ts"
+done
+declare -A res
+for r in $(seq 1 "$rounds"); do
+  for j in $(seq 1 $#); do
+    res[$j]="${res[$j]:-} $(NO_BENCH_MAIN=1 taskset -c 0 node "$work/bench-$j.mjs" "$ops")"
+  done
+done
+j=0
+for rev in "$@"; do
+  j=$((j + 1))
+  sorted=$(echo ${res[$j]} | tr ' ' '\n' | sort -n | tr '\n' ' ')
+  echo "$rev: $sorted(ops/s, one core, sorted)"
+done
