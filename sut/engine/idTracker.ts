@@ -3,6 +3,7 @@
 // order (Qdrant's is a BTreeMap), so id-stream reads need no sort.
 import type { PointId } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
+import { lowerBound } from './bisect.ts';
 
 /** Written at drop before the delete's op_num overwrites it. */
 export const DELETED_POINT_VERSION = -2;
@@ -16,15 +17,7 @@ export class OrderedIds<K extends number | string> {
 
   /** First index whose id is >= `id`. */
   lowerBound(id: K): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ids, id);
   }
 
   set(id: K, off: number): void {

@@ -33,6 +33,7 @@ import type {
   RangeCondition,
 } from '../../model/types.ts';
 import type { PointView } from './pointView.ts';
+import { lowerBound } from './bisect.ts';
 import {
   asConditionList,
   boundsPredicate,
@@ -159,14 +160,8 @@ function belowUpper(k: number, r: RangeCondition): boolean {
 }
 
 function hasSorted(sorted: readonly number[], k: number): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sorted.length && sorted[lo] === k;
+  const i = lowerBound(sorted, k);
+  return i < sorted.length && sorted[i] === k;
 }
 
 const byNumber = (a: number, b: number): number => a - b;
@@ -183,20 +178,8 @@ export class Posting {
     return this.offs.length;
   }
 
-  private lowerBound(o: number): number {
-    const offs = this.offs;
-    let lo = 0;
-    let hi = offs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offs[mid]! < o) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   has(o: number): boolean {
-    const i = this.lowerBound(o);
+    const i = lowerBound(this.offs, o);
     return i < this.offs.length && this.offs[i] === o;
   }
 
@@ -208,7 +191,7 @@ export class Posting {
       offs.push(o);
       return true;
     }
-    const i = this.lowerBound(o);
+    const i = lowerBound(offs, o);
     if (offs[i] === o) return false;
     offs.splice(i, 0, o);
     return true;
@@ -216,7 +199,7 @@ export class Posting {
 
   /** Returns false when `o` was not posted. */
   delete(o: number): boolean {
-    const i = this.lowerBound(o);
+    const i = lowerBound(this.offs, o);
     if (i >= this.offs.length || this.offs[i] !== o) return false;
     this.offs.splice(i, 1);
     return true;
