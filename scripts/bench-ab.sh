@@ -7,8 +7,10 @@
 #   e.g.   scripts/bench-ab.sh 6 20000 HEAD~3 HEAD WORKTREE
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:?rounds}; ops=${2:?ops}; shift 2
-[ $# -ge 1 ] || { echo "bench-ab: name at least one revision" >&2; exit 2; }
+usage="usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]"
+[ $# -ge 3 ] || { echo "bench-ab: $usage" >&2; exit 2; }
+rounds=$1; ops=$2; shift 2
+[[ "$rounds" =~ ^[1-9][0-9]*$ && "$ops" =~ ^[1-9][0-9]*$ ]] || { echo "bench-ab: ROUNDS and OPS are positive whole numbers; $usage" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'for d in "$work"/tree-*; do [ -d "$d" ] && git worktree remove --force "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 i=0

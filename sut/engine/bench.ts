@@ -75,9 +75,19 @@ export async function benchEngineRuns(ops: number, runs = 5): Promise<{ median: 
   return { median: rates[Math.floor(rates.length / 2)]!, min: rates[0]!, max: rates[rates.length - 1]!, finished };
 }
 
+/** A positive whole number from the command line, or undefined. */
+function positiveInt(arg: string | undefined, fallback: number): number | undefined {
+  if (arg === undefined) return fallback;
+  return /^[1-9][0-9]*$/.test(arg) ? Number(arg) : undefined;
+}
+
 if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAIN) {
-  const ops = Number(process.argv[2] ?? 20_000);
-  const runs = Number(process.argv[3] ?? 5);
+  const ops = positiveInt(process.argv[2], 20_000);
+  const runs = positiveInt(process.argv[3], 5);
+  if (ops === undefined || runs === undefined) {
+    console.error('usage: npx tsx sut/engine/bench.ts [ops=20000] [runs=5]   (positive whole numbers)');
+    process.exit(2);
+  }
   const r = await benchEngineRuns(ops, runs);
   console.log(
     `engine alone: ${ops} mixed ops per run, median of ${runs} runs after a warm-up: ${r.median} ops/s (min ${r.min}, max ${r.max}); ${r.finished} optimizations finished per run`,
