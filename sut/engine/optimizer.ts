@@ -33,116 +33,93 @@ export const AGGRESSIVE_OPTIMIZER: OptimizerConfig = {
 
 export type OptimizationPlan = { readonly kind: 'merge' | 'indexing' | 'vacuum'; readonly ids: readonly number[] };
 
-/**
- * Planner scratch: planning is synchronous, so one set of arrays serves every shard. Index i
- * describes originals[i] (segments are not held here, so none outlives its swap); `planOrder` is the candidates' order by (size, id).
- */
-const planIds: number[] = [];
-const planSizes: number[] = [];
-const planOrder: number[] = [];
+interface PlanCandidate {
+  readonly id: number;
+  readonly seg: Segment;
+  readonly size: number;
+}
 
 /**
- * Runs after every update, so it allocates nothing until it returns a plan: the candidates are
- * sorted once (insertion sort: a shard has a handful of segments), and the indexing and vacuum
- * picks are linear scans for what a sort would have put first.
+ * Runs after every update, so it allocates little: one candidate list sorted once; the indexing
+ * and vacuum picks are linear scans for what a sort would have put first.
  */
 export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): OptimizationPlan | undefined {
   if (!cfg.enabled) return undefined;
   const originals = holder.originalsView();
-  const n = originals.length;
   const maxBytes = cfg.maxSegmentSizeKb * 1024;
-  planIds.length = 0;
-  planSizes.length = 0;
-  planOrder.length = 0;
-  for (let i = 0; i < n; i++) {
+  const candidates: PlanCandidate[] = new Array(originals.length);
+  for (let i = 0; i < originals.length; i++) {
     const [id, seg] = originals[i]!;
-    planIds.push(id);
-    planSizes.push(seg.availableVectorsSizeBytes());
-    // merge order: size ascending, then id
-    let j = i;
-    while (j > 0) {
-      const prev = planOrder[j - 1]!;
-      if (planSizes[prev]! < planSizes[i]! || (planSizes[prev] === planSizes[i] && planIds[prev]! < id)) break;
-      planOrder[j] = prev;
-      j--;
-    }
-    planOrder[j] = i;
+    candidates[i] = { id, seg, size: seg.availableVectorsSizeBytes() };
   }
 
   // merge: batches of the smallest segments whose total stays under the cap.
-  const expected = n + holder.proxyCount();
-  let last = Math.min(n, expected + 2 - cfg.defaultSegmentNumber);
-  let firstStart = -1;
-  let firstEnd = -1;
+  candidates.sort((a, b) => a.size - b.size || a.id - b.id);
+  const expected = originals.length + holder.proxyCount();
+  let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
+  let firstBatch: number[] | undefined;
   let batchCount = 0;
   let taken = 0;
   while (taken < last) {
+    const batch: number[] = [];
     let sum = 0;
-    let end = taken;
     for (let i = taken; i < last; i++) {
-      const size = planSizes[planOrder[i]!]!;
-      if (sum + size >= maxBytes) break;
-      sum += size;
-      end = i + 1;
+      const c = candidates[i]!;
+      if (sum + c.size >= maxBytes) break;
+      batch.push(c.id);
+      sum += c.size;
     }
-    if (end - taken < 2) break;
-    if (firstStart < 0) {
-      firstStart = taken;
-      firstEnd = end;
-    }
+    if (batch.length < 2) break;
+    firstBatch ??= batch;
     batchCount++;
-    taken = end;
-    last = Math.min(n, last + 1);
+    taken += batch.length;
+    last = Math.min(candidates.length, last + 1);
   }
   // A lone batch of exactly two is held back so the segment count really drops.
-  if (firstStart >= 0 && !(batchCount === 1 && firstEnd - firstStart === 2)) {
-    const ids: number[] = [];
-    for (let i = firstStart; i < firstEnd; i++) ids.push(planIds[planOrder[i]!]!);
-    return { kind: 'merge', ids };
+  if (firstBatch !== undefined && !(batchCount === 1 && firstBatch.length === 2)) {
+    return { kind: 'merge', ids: firstBatch };
   }
 
   // indexing: the largest segment over the threshold that is not indexed yet (ties: lowest id).
   if (cfg.indexingThresholdKb > 0) {
     const thr = cfg.indexingThresholdKb * 1024;
-    let pick = -1;
-    for (let c = 0; c < n; c++) {
-      if (!originals[c]![1].appendable || planSizes[c]! < thr) continue;
-      if (pick < 0 || planSizes[c]! > planSizes[pick]! || (planSizes[c] === planSizes[pick] && planIds[c]! < planIds[pick]!)) pick = c;
+    let pick: PlanCandidate | undefined;
+    for (const c of candidates) {
+      if (!c.seg.appendable || c.size < thr) continue;
+      if (pick === undefined || c.size > pick.size || (c.size === pick.size && c.id < pick.id)) pick = c;
     }
-    if (pick >= 0) {
-      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [planIds[pick]!] };
+    if (pick !== undefined) {
+      if (expected < cfg.defaultSegmentNumber) return { kind: 'indexing', ids: [pick.id] };
       // partner: appendable before non-appendable, then smallest, then lowest id, that fits.
-      let partner = -1;
-      for (let c = 0; c < n; c++) {
-        if (c === pick || planSizes[pick]! + planSizes[c]! >= maxBytes) continue;
-        if (partner < 0) {
+      let partner: PlanCandidate | undefined;
+      for (const c of candidates) {
+        if (c.id === pick.id || pick.size + c.size >= maxBytes) continue;
+        if (partner === undefined) {
           partner = c;
           continue;
         }
-        const ca = originals[c]![1].appendable ? 0 : 1;
-        const pa = originals[partner]![1].appendable ? 0 : 1;
-        const cs = planSizes[c]!;
-        const ps = planSizes[partner]!;
-        if (ca < pa || (ca === pa && (cs < ps || (cs === ps && planIds[c]! < planIds[partner]!)))) partner = c;
+        const ca = c.seg.appendable ? 0 : 1;
+        const pa = partner.seg.appendable ? 0 : 1;
+        if (ca < pa || (ca === pa && (c.size < partner.size || (c.size === partner.size && c.id < partner.id)))) partner = c;
       }
-      return { kind: 'indexing', ids: partner >= 0 ? [planIds[pick]!, planIds[partner]!] : [planIds[pick]!] };
+      return { kind: 'indexing', ids: partner ? [pick.id, partner.id] : [pick.id] };
     }
   }
 
   // vacuum: single segments with too many tombstones, worst first (ties: lowest id).
-  let vac = -1;
+  let vac: PlanCandidate | undefined;
   let vacRatio = 0;
-  for (let c = 0; c < n; c++) {
-    const total = originals[c]![1].totalPointCount;
-    const deleted = originals[c]![1].deletedPointCount;
+  for (const c of candidates) {
+    const total = c.seg.totalPointCount;
+    const deleted = c.seg.deletedPointCount;
     if (total < cfg.vacuumMinVectorNumber || deleted / Math.max(1, total) <= cfg.deletedThreshold) continue;
     const ratio = deleted / total;
-    if (vac < 0 || ratio > vacRatio || (ratio === vacRatio && planIds[c]! < planIds[vac]!)) {
+    if (vac === undefined || ratio > vacRatio || (ratio === vacRatio && c.id < vac.id)) {
       vac = c;
       vacRatio = ratio;
     }
   }
-  if (vac >= 0) return { kind: 'vacuum', ids: [planIds[vac]!] };
+  if (vac !== undefined) return { kind: 'vacuum', ids: [vac.id] };
   return undefined;
 }
 

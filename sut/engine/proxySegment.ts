@@ -7,8 +7,7 @@ import type { FaultSwitches } from '../faults.ts';
 import { BitVec } from './bitvec.ts';
 import { IdMap } from './idMap.ts';
 import type { Marks } from './marks.ts';
-import { hitsOf, type IndexChange, type PointData, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
-import { HitBuffer } from './hitBuffer.ts';
+import type { IndexChange, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 /** Only this module can mint a ProxySegment. */
@@ -134,12 +133,12 @@ export class ProxySegment implements SegmentEntry {
   }
 
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    const out = new HitBuffer();
+    const out: SegmentHit[] = [];
     this.searchInto(req, out, deletedOverride);
-    return hitsOf(out);
+    return out;
   }
 
-  searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void {
+  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void {
     if (this.deletedPoints.size === 0) {
       this.wrapped.searchInto(req, out, deletedOverride);
       return;

@@ -1,6 +1,5 @@
 // Point data as it moves between segments (copy-on-write, merges) and the mutations an update op
 // applies to one point.
-import type { HitBuffer } from './hitBuffer.ts';
 import type { FieldSchema, Filter, JsonValue, NamedVectors, Payload, PointId } from '../../model/types.ts';
 
 /** A point's full data: every configured vector name, `undefined` when absent or vector-deleted. */
@@ -94,13 +93,6 @@ export interface SegmentHit {
   readonly id: PointId;
   readonly score: number;
   readonly version: number;
-}
-
-/** The hits a buffer holds, as objects (for callers outside the hot path: tests, one-off reads). */
-export function hitsOf(buf: HitBuffer): SegmentHit[] {
-  const out: SegmentHit[] = [];
-  for (let i = 0; i < buf.n; i++) out.push({ id: buf.ids[i]!, score: buf.scores[i]!, version: buf.versions[i]! });
-  return out;
 }
 
 export interface SearchRequest {

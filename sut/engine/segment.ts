@@ -13,7 +13,6 @@ import type { PointView } from './pointView.ts';
 import {
   copyPayload,
   EMPTY_PAYLOAD,
-  hitsOf,
   mutatePayload,
   type PointData,
   type PointMutation,
@@ -21,7 +20,6 @@ import {
   type SearchRequest,
   type SegmentHit,
 } from './record.ts';
-import { HitBuffer } from './hitBuffer.ts';
 
 /** What the holder and reads need from a segment or a proxy. */
 export interface SegmentEntry {
@@ -46,8 +44,8 @@ export interface SegmentEntry {
   /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
-  /** search() appending its hits to `out` (the shard collects every segment's hits in one buffer). */
-  searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void;
+  /** search() appending its hits to `out` (the shard collects every segment's hits in one array). */
+  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void;
   deletePoint(opNum: number, id: PointId): boolean;
   createFieldIndex(opNum: number, field: string, schema: FieldSchema): void;
   dropFieldIndex(opNum: number, field: string): void;
@@ -338,12 +336,12 @@ export class Segment implements SegmentEntry, PointView {
    * tracker; an out-of-range point bit counts as deleted, an out-of-range vector bit as live.
    */
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    const out = new HitBuffer();
+    const out: SegmentHit[] = [];
     this.searchInto(req, out, deletedOverride);
-    return hitsOf(out);
+    return out;
   }
 
-  searchInto(req: SearchRequest, hits: HitBuffer, deletedOverride?: BitVec): void {
+  searchInto(req: SearchRequest, hits: SegmentHit[], deletedOverride?: BitVec): void {
     const storage = this.storages.get(req.vector);
     if (!storage || req.limit <= 0) return;
     const deleted = deletedOverride ?? this.tracker.deleted;
@@ -403,7 +401,7 @@ export class Segment implements SegmentEntry, PointView {
       const off = top.off(i);
       const id = unchecked ? this.tracker.rawExternalId(off) : this.tracker.externalId(off);
       if (id === undefined) continue; // Qdrant drops unresolvable offsets (a wasted top-k slot)
-      hits.push(id, top.score(i), this.tracker.version(off));
+      hits.push({ id, score: top.score(i), version: this.tracker.version(off) });
     }
   }
 

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
-import { HitBuffer } from './hitBuffer.ts';
 import { idOrder, keyOf } from './ids.ts';
 import type { SegmentHit } from './record.ts';
-import { aggregateHits } from './shard.ts';
+import { aggregateHits, compareAscending, compareDescending } from './shard.ts';
 
 /** The aggregation spelled out: per id the max-version hit (better score among equals), sorted, cut. */
 function naiveAggregate(hits: readonly SegmentHit[], limit: number, ascending: boolean): SegmentHit[] {
@@ -30,20 +29,20 @@ describe('aggregateHits (BatchResultAggregator)', () => {
   it('equals the naive per-id max-version selection, for numeric and UUID ids, both orders', () => {
     fc.assert(
       fc.property(fc.array(hit, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (hits, limit, ascending) => {
-        const buf = new HitBuffer();
-        for (const h of hits) buf.push(h.id, h.score, h.version);
-        expect(aggregateHits(buf, limit, ascending)).toEqual(naiveAggregate(hits, limit, ascending));
+        const got = aggregateHits(hits, limit, ascending ? compareAscending : compareDescending);
+        expect(got).toEqual(naiveAggregate(hits, limit, ascending));
       }),
       { numRuns: 400, seed: 3 },
     );
   });
 
   it('keeps the newer copy of an id even when the older one scores better', () => {
-    const buf = new HitBuffer();
-    buf.push(7, 0.9, 1);
-    buf.push(7, 0.1, 2);
-    buf.push(8, 0.5, 1);
-    expect(aggregateHits(buf, 10, false)).toEqual([
+    const hits = [
+      { id: 7, score: 0.9, version: 1 },
+      { id: 7, score: 0.1, version: 2 },
+      { id: 8, score: 0.5, version: 1 },
+    ];
+    expect(aggregateHits(hits, 10, compareDescending)).toEqual([
       { id: 8, score: 0.5, version: 1 },
       { id: 7, score: 0.1, version: 2 },
     ]);

@@ -18,7 +18,6 @@ import {
   type OptimizerContext,
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
-import { HitBuffer } from './hitBuffer.ts';
 import { EMPTY_PAYLOAD, mutateData, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
@@ -43,79 +42,61 @@ export interface ScrollPage {
   readonly next: PointId | undefined;
 }
 
-/**
- * Hit order: better score first (higher, or lower for Euclid), then higher version, then id.
- * Negative when hit `i` of `b` comes before hit `j`.
- */
-function compareHits(b: HitBuffer, i: number, j: number, ascending: boolean): number {
-  // Signs, not differences: a small-integer result is never boxed. A NaN difference falls
-  // through to the next key, as `difference || next` did.
-  const ds = ascending ? b.scores[i]! - b.scores[j]! : b.scores[j]! - b.scores[i]!;
-  if (ds < 0) return -1;
-  if (ds > 0) return 1;
-  const dv = b.versions[j]! - b.versions[i]!;
-  if (dv < 0) return -1;
-  if (dv > 0) return 1;
-  const di = idOrder(b.ids[i]!, b.ids[j]!);
-  return di < 0 ? -1 : di > 0 ? 1 : 0;
+export function compareDescending(a: SegmentHit, b: SegmentHit): number {
+  return b.score - a.score || b.version - a.version || idOrder(a.id, b.id);
 }
-
-/** Aggregation scratch (synchronous: one set serves every shard). */
-const survivors: number[] = [];
-const topHits: number[] = [];
+export function compareAscending(a: SegmentHit, b: SegmentHit): number {
+  return a.score - b.score || b.version - a.version || idOrder(a.id, b.id);
+}
 
 /**
  * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
  * among equals), then the best `limit` of those. Numeric ids go through the scratch table; a
- * UUID among the hits takes the map. Only the returned hits become objects.
+ * UUID among the hits takes the map.
  */
-export function aggregateHits(all: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
-  const n = all.n;
-  const ids = all.ids;
+export function aggregateHits(all: readonly SegmentHit[], limit: number, cmp: (a: SegmentHit, b: SegmentHit) => number): SegmentHit[] {
   let numeric = true;
-  for (let i = 0; i < n; i++) if (typeof ids[i] !== 'number') numeric = false;
-  survivors.length = 0;
-  const better = (h: number, prev: number) =>
-    all.versions[h]! > all.versions[prev]! || (all.versions[h] === all.versions[prev] && compareHits(all, h, prev, ascending) < 0);
+  for (let i = 0; i < all.length; i++) if (typeof all[i]!.id !== 'number') numeric = false;
+  const survivors: SegmentHit[] = [];
   if (numeric) {
     // id -> index into survivors
-    scratchIds.reset(n);
-    for (let h = 0; h < n; h++) {
-      const at = scratchIds.get(ids[h] as number);
+    scratchIds.reset(all.length);
+    for (let i = 0; i < all.length; i++) {
+      const h = all[i]!;
+      const at = scratchIds.get(h.id as number);
       if (at < 0) {
-        scratchIds.set(ids[h] as number, survivors.length);
+        scratchIds.set(h.id as number, survivors.length);
         survivors.push(h);
-      } else if (better(h, survivors[at]!)) survivors[at] = h;
+      } else {
+        const prev = survivors[at]!;
+        if (h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) survivors[at] = h;
+      }
     }
   } else {
-    const best = new IdMap<number>();
-    for (let h = 0; h < n; h++) {
-      const prev = best.get(ids[h]!);
-      if (prev === undefined || better(h, prev)) best.set(ids[h]!, h);
+    const best = new IdMap<SegmentHit>();
+    for (let i = 0; i < all.length; i++) {
+      const h = all[i]!;
+      const prev = best.get(h.id);
+      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
     }
     best.forEachValue((h) => survivors.push(h));
   }
-  topHits.length = 0;
-  for (let s = 0; s < survivors.length; s++) {
-    const h = survivors[s]!;
-    if (topHits.length === limit && compareHits(all, h, topHits[limit - 1]!, ascending) >= 0) continue;
-    let j = topHits.length < limit ? topHits.length : limit - 1;
-    while (j > 0 && compareHits(all, h, topHits[j - 1]!, ascending) < 0) {
-      if (j < limit) topHits[j] = topHits[j - 1]!;
+  const top: SegmentHit[] = [];
+  for (let i = 0; i < survivors.length; i++) {
+    const h = survivors[i]!;
+    if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) continue;
+    let j = top.length < limit ? top.length : limit - 1;
+    while (j > 0 && cmp(h, top[j - 1]!) < 0) {
+      if (j < limit) top[j] = top[j - 1]!;
       j--;
     }
-    topHits[j] = h;
+    top[j] = h;
   }
-  const out: SegmentHit[] = [];
-  for (const h of topHits) out.push({ id: ids[h]!, score: all.scores[h]!, version: all.versions[h]! });
-  return out;
+  return top;
 }
 
 /** The base an upsert's move builds on: an upsert's result does not depend on the old data. */
 const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map() };
-
-/** A straight-through search runs without awaits between segments, so one buffer serves them all. */
-const scratchHits = new HitBuffer();
 
 export class Shard {
   readonly holder: SegmentHolder;
@@ -347,14 +328,12 @@ export class Shard {
   }
 
   private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
-    // Preemptible searches interleave, so each takes its own buffer.
-    const all = this.preemptible ? new HitBuffer() : scratchHits;
-    all.clear();
+    const all: SegmentHit[] = [];
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && this.preemptible) await this.y('read.segment');
       list[i].searchInto(req, all);
     }
-    return aggregateHits(all, req.limit, ascending);
+    return aggregateHits(all, req.limit, ascending ? compareAscending : compareDescending);
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */
@@ -474,24 +453,16 @@ export class Shard {
    * number of proxies. When none of those changed since a plan came back empty, it would come back
    * empty again: skip it (it runs after every update). Exact comparison, no hashing.
    */
-  private planInputs: number[] = [];
-  private lastEmptyPlanInputs: number[] = [];
-  private lastPlanEmpty = false;
+  private lastEmptyPlanInputs: number[] | undefined;
   private planIfChanged(): ReturnType<typeof planOptimization> {
-    const inputs = this.planInputs;
-    inputs.length = 0;
-    inputs.push(this.holder.proxyCount());
+    const inputs: number[] = [this.holder.proxyCount()];
     for (const [id, seg] of this.holder.originalsView()) {
       inputs.push(id, seg.availableVectorsSizeBytes(), seg.appendable ? 1 : 0, seg.totalPointCount, seg.deletedPointCount);
     }
-    if (this.lastPlanEmpty && sameNumbers(inputs, this.lastEmptyPlanInputs)) return undefined;
+    const last = this.lastEmptyPlanInputs;
+    if (last !== undefined && last.length === inputs.length && last.every((x, i) => x === inputs[i])) return undefined;
     const plan = planOptimization(this.holder, this.o.optimizer);
-    this.lastPlanEmpty = plan === undefined;
-    if (plan === undefined) {
-      // keep these inputs; the other buffer takes the next call's
-      this.planInputs = this.lastEmptyPlanInputs;
-      this.lastEmptyPlanInputs = inputs;
-    }
+    this.lastEmptyPlanInputs = plan === undefined ? inputs : undefined;
     return plan;
   }
 
@@ -566,10 +537,4 @@ export class Shard {
       await this.y('snapshot.unproxied');
     }
   }
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
