@@ -200,3 +200,21 @@ describe('proxyDeletedPoints', () => {
     expect(m.size).toBe(2);
   });
 });
+
+describe('ProxySegment.canMove', () => {
+  it('says whether readForMove finds the point: not after a proxy delete, unless F7 reads it raw', () => {
+    for (const [faults, proxyDeletedMovable] of [
+      [CLEAN, false],
+      [switchesFor(['proxy-version-ignores-deletes']), true],
+    ] as const) {
+      const s = wrappedWith(3);
+      s.deletePoint(10, 3); // tombstoned in the wrapped segment itself
+      const p = proxyOf(s, faults);
+      p.deletePoint(11, 1); // recorded in the proxy
+      for (const id of [1, 2, 3, 4]) expect(p.canMove(id)).toBe(p.readForMove(id) !== undefined);
+      expect(p.canMove(1)).toBe(proxyDeletedMovable);
+      expect(p.canMove(2)).toBe(true);
+      expect(p.canMove(3)).toBe(false);
+    }
+  });
+});
