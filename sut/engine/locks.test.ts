@@ -224,6 +224,12 @@ describe('RwLock', () => {
     await ex.runToEnd(r3);
     expect(log).toEqual(['R1+', 'R2+', 'R1-', 'R2-', 'W+', 'W-', 'R3+', 'R3-']);
   });
+
+  it('misuse throws (a release without the matching hold)', () => {
+    const lock = new RwLock(new ScriptedExecutor(), 'rw');
+    expect(() => lock.releaseRead()).toThrow(/releaseRead without a reader/);
+    expect(() => lock.releaseWrite()).toThrow(/releaseWrite without writer/);
+  });
 });
 
 describe('Mutex', () => {

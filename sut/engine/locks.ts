@@ -52,23 +52,16 @@ export class Mutex {
 }
 
 /**
- * parking_lot's RwLock with an upgradable read: readers share; one upgradable holder coexists
- * with readers; upgrading waits for readers to leave and, while pending, blocks new readers
- * (as a parked writer does), so updates cannot starve the optimizer.
+ * What both reader/writer locks share: readers count in, a writer excludes them, and a waiting
+ * writer (`writersWaiting`) makes new readers queue behind it, so writers are not starved.
  */
-export class UpgradableRwLock {
-  private readers = 0;
-  private upgradable = false;
-  private writer = false;
-  /** A writer or an upgrade is waiting: new readers queue behind it. */
-  private writersWaiting = 0;
-  private readonly waiters = new WaitList();
+abstract class SharedReadLock {
+  protected readers = 0;
+  protected writer = false;
+  protected writersWaiting = 0;
+  protected readonly waiters = new WaitList();
 
-  constructor(private readonly ex: Executor, readonly name: string) {}
-
-  get state(): { readers: number; upgradable: boolean; writer: boolean } {
-    return { readers: this.readers, upgradable: this.upgradable, writer: this.writer };
-  }
+  constructor(protected readonly ex: Executor, readonly name: string) {}
 
   read(): Promise<void> {
     if (!this.writer && this.writersWaiting === 0) {
@@ -87,6 +80,25 @@ export class UpgradableRwLock {
     if (this.readers <= 0) throw new Error(`${this.name}: releaseRead without a reader`);
     this.readers -= 1;
     this.waiters.wakeAll();
+  }
+
+  releaseWrite(): void {
+    if (!this.writer) throw new Error(`${this.name}: releaseWrite without writer`);
+    this.writer = false;
+    this.waiters.wakeAll();
+  }
+}
+
+/**
+ * parking_lot's RwLock with an upgradable read: readers share; one upgradable holder coexists
+ * with readers; upgrading waits for readers to leave and, while pending, blocks new readers
+ * (as a parked writer does), so updates cannot starve the optimizer.
+ */
+export class UpgradableRwLock extends SharedReadLock {
+  private upgradable = false;
+
+  get state(): { readers: number; upgradable: boolean; writer: boolean } {
+    return { readers: this.readers, upgradable: this.upgradable, writer: this.writer };
   }
 
   async upgradableRead(): Promise<void> {
@@ -119,12 +131,6 @@ export class UpgradableRwLock {
     this.writer = true;
   }
 
-  releaseWrite(): void {
-    if (!this.writer) throw new Error(`${this.name}: releaseWrite without writer`);
-    this.writer = false;
-    this.waiters.wakeAll();
-  }
-
   downgradeToUpgradable(): void {
     if (!this.writer) throw new Error(`${this.name}: downgrade without writer`);
     this.writer = false;
@@ -134,28 +140,7 @@ export class UpgradableRwLock {
 }
 
 /** A plain RwLock (the shard's update_operation_lock: updates write, scroll reads). */
-export class RwLock {
-  private readers = 0;
-  private writer = false;
-  private writersWaiting = 0;
-  private readonly waiters = new WaitList();
-  constructor(private readonly ex: Executor, readonly name: string) {}
-
-  read(): Promise<void> {
-    if (!this.writer && this.writersWaiting === 0) {
-      this.readers += 1;
-      return ACQUIRED;
-    }
-    return this.readSlow();
-  }
-  private async readSlow(): Promise<void> {
-    while (this.writer || this.writersWaiting > 0) await this.waiters.wait(this.ex, `${this.name}.read-wait`);
-    this.readers += 1;
-  }
-  releaseRead(): void {
-    this.readers -= 1;
-    this.waiters.wakeAll();
-  }
+export class RwLock extends SharedReadLock {
   write(): Promise<void> {
     if (!this.writer && this.readers === 0) {
       this.writer = true;
@@ -163,15 +148,12 @@ export class RwLock {
     }
     return this.writeSlow();
   }
+
   private async writeSlow(): Promise<void> {
     this.writersWaiting += 1;
     while (this.writer || this.readers > 0) await this.waiters.wait(this.ex, `${this.name}.write-wait`);
     this.writersWaiting -= 1;
     this.writer = true;
-  }
-  releaseWrite(): void {
-    this.writer = false;
-    this.waiters.wakeAll();
   }
 }
 
