@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Engine speed of several commits, compared in alternation on one core. This machine's speed drifts
 # by tens of percent over minutes, so two figures taken minutes apart compare nothing: each round
-# runs every commit once (a warm-up run and one measured run of OPS ops), and the sorted results per
-# commit are printed. Compare the medians; noise only ever slows a run down.
+# runs every commit once (a fresh engine, a warm-up window and three measured windows of OPS ops,
+# all driven by this tree's sut/engine/bench.ts); the pooled window rates per commit are printed
+# sorted, with their median. Compare the medians; noise only ever slows a run down.
 #   usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]      (REV: any git revision; WORKTREE = the working tree)
 #   e.g.   scripts/bench-ab.sh 6 20000 HEAD~3 HEAD WORKTREE
 set -euo pipefail
@@ -20,15 +21,17 @@ for rev in "$@"; do
     src="$work/tree-$i"
     git worktree add --detach "$src" "$rev" >/dev/null 2>&1 || { echo "bench-ab: unknown revision $rev" >&2; exit 2; }
   fi
+  # Every revision is driven by this tree's bench driver, so only the engine differs.
+  cp sut/engine/bench.ts "$work/driver.ts"
+  cp "$work/driver.ts" "$src/sut/engine/bench-ab-driver.ts"
   cat > "$src/bench-ab-entry.ts" <<'EOT'
-import { benchEngine } from './sut/engine/bench.ts';
-const ops = Number(process.argv[2]);
-await benchEngine(ops);
-console.log((await benchEngine(ops)).opsPerSec);
+import { benchEngine } from './sut/engine/bench-ab-driver.ts';
+const r = await benchEngine(Number(process.argv[2]), 3);
+console.log(r.rates.join(' '));
 EOT
   node_modules/.bin/esbuild "$src/bench-ab-entry.ts" --bundle --platform=node --format=esm \
     --outfile="$work/bench-$i.mjs" --log-level=error --packages=external
-  rm "$src/bench-ab-entry.ts"
+  rm "$src/bench-ab-entry.ts" "$src/sut/engine/bench-ab-driver.ts"
 done
 declare -A res
 for r in $(seq 1 "$rounds"); do
@@ -40,5 +43,7 @@ j=0
 for rev in "$@"; do
   j=$((j + 1))
   sorted=$(echo ${res[$j]} | tr ' ' '\n' | sort -n | tr '\n' ' ')
-  echo "$rev: $sorted(ops/s, one core, sorted)"
+  n=$(echo $sorted | wc -w)
+  median=$(echo $sorted | cut -d' ' -f$(( (n + 1) / 2 )))
+  echo "$rev: median $median; $sorted(ops/s, one core, sorted)"
 done
