@@ -152,7 +152,7 @@ export class SegmentHolder {
   smallestAppendable(): Segment {
     let best: Segment | undefined;
     let bestSize = Infinity;
-    for (const [, s] of this.appendableSegments()) {
+    for (const [, s] of this.views().appendable) {
       const size = s.availableVectorsSizeBytes();
       if (size < bestSize) {
         best = s;
@@ -165,7 +165,7 @@ export class SegmentHolder {
 
   /** The CoW destination: aloha_random_write's first appendable segment that try-writes. */
   cowDestination(): Segment {
-    const first = this.appendableSegments()[0];
+    const first = this.views().appendable[0];
     if (!first) throw new Error('no appendable segment for copy-on-write');
     return first[1];
   }

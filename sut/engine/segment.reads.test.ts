@@ -88,6 +88,35 @@ describe('Segment id-ordered reads', () => {
     );
   });
 
+  it('every page of a scroll, with writes between some pages, equals the naive page (stream or index path)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 80 }),
+        fc.boolean(),
+        fc.constantFrom(...TAGS),
+        fc.integer({ min: 1, max: 16 }),
+        fc.array(fc.option(opArb, { nil: undefined }), { maxLength: 20 }),
+        (ops, indexed, tag, limit, between) => {
+          const s = build(ops, indexed);
+          const filter = tagFilter(tag); // one filter object for the whole scroll, as a scroll passes it
+          let offset: PointId | undefined;
+          let v = 1000;
+          for (let page = 0; page < 100; page++) {
+            const got = s.readFilteredPage(filter, offset, limit + 1);
+            expect(got).toEqual(naivePage(s, tag, offset, limit + 1));
+            if (got.length <= limit) break;
+            offset = got[limit];
+            const w = between[page];
+            if (w !== undefined) apply(s, w, v++);
+          }
+          // The same filter object asked again from further back than the last page started.
+          for (const back of [1, 2]) expect(s.readFilteredPage(filter, back, limit + 1)).toEqual(naivePage(s, tag, back, limit + 1));
+        },
+      ),
+      { numRuns: 500, seed: 24 },
+    );
+  });
+
   it('a later page of the same scroll reuses the completed tail scan only while the segment is unwritten', () => {
     const s = build([], false);
     for (let id = 1; id <= 10; id++) apply(s, { t: 'up', id, tag: id % 2 }, id);
@@ -99,6 +128,17 @@ describe('Segment id-ordered reads', () => {
     expect(s.readFilteredPage(red, 7, 50)).toEqual([9, 10]);
     // another filter object is another scan, even with equal content
     expect(s.readFilteredPage(tagFilter('red'), 9, 1)).toEqual([9]);
+  });
+
+  it('the index path keeps every match from its offset on for the next pages, and only those', () => {
+    const s = build([], true);
+    for (let id = 1; id <= 40; id++) apply(s, { t: 'up', id, tag: id <= 12 ? 0 : 1 }, id); // red: 1..12
+    const red = tagFilter('red');
+    expect(s.readFilteredPage(red, 3, 6)).toEqual([3, 4, 5, 6, 7, 8]); // 6 of 12 matches in 40 points: the index path
+    expect(s.readFilteredPage(red, 9, 6)).toEqual([9, 10, 11, 12]); // the kept matches
+    expect(s.readFilteredPage(red, 1, 6)).toEqual([1, 2, 3, 4, 5, 6]); // before the kept ones: asked again
+    apply(s, { t: 'del', id: 10 }, 41);
+    expect(s.readFilteredPage(red, 9, 6)).toEqual([9, 11, 12]);
   });
 
   it('retrieveOrderedInto equals per-id retrieveNewer with the same running best', () => {

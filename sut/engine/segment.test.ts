@@ -238,11 +238,17 @@ describe('Segment reads', () => {
     expect(s.hasVector(3, 'e')).toBe(false); // no slot at all
   });
 
-  it('Euclid storage keeps raw values and scores the distance', () => {
+  it('Euclid storage keeps raw values and a search scores the distance, nearest first', () => {
     const st = new VectorStorage(2, 'Euclid');
     st.put(0, [3, 4]);
     expect(Array.from(st.get(0))).toEqual([3, 4]);
-    expect(st.score(0, st.prepareQuery([0, 0]))).toBe(5);
+    const seg = new Segment([{ name: 'e', size: 2, distance: 'Euclid' }], true, CLEAN);
+    seg.applyMutation(1, 7, { kind: 'upsert', vectors: { e: [3, 4] }, payload: {} });
+    seg.applyMutation(2, 8, { kind: 'upsert', vectors: { e: [1, 0] }, payload: {} });
+    expect(seg.search({ vector: 'e', query: [0, 0], limit: 2 })).toEqual([
+      { id: 8, score: 1, version: 2 },
+      { id: 7, score: 5, version: 1 },
+    ]);
   });
 });
 

@@ -263,7 +263,12 @@ export class Segment implements SegmentEntry, PointView {
       // every match from its start to the end, so answer from it instead of re-scanning.
       return pageFrom(tail.matches, offset, limit);
     }
-    if (filter !== undefined && this.shouldPreFilter(filter, limit)) return this.readPageByIndex(filter, offset, limit);
+    if (filter !== undefined && this.shouldPreFilter(filter, limit)) {
+      // The index path finds every match from `offset` on anyway: keep them for the next pages.
+      const matches = this.matchesByIndex(filter, offset);
+      this.tailCache = { filter, from: offset, writes: this.writes, matches };
+      return matches.length > limit ? matches.slice(0, limit) : matches.slice();
+    }
     const out = this.scanPage(filter, offset, limit);
     // The scan reached the end of the segment: `out` is every match from `offset` on.
     this.tailCache = out.length < limit ? { filter, from: offset, writes: this.writes, matches: out } : undefined;
@@ -305,7 +310,8 @@ export class Segment implements SegmentEntry, PointView {
     return Math.floor(limit / checkProbability) > est.max;
   }
 
-  private readPageByIndex(filter: Filter, offset: PointId | undefined, limit: number): PointId[] {
+  /** Every live match >= `offset` by the payload index, in id order. */
+  private matchesByIndex(filter: Filter, offset: PointId | undefined): PointId[] {
     // Numeric ids sort as numbers in a reused typed array; UUIDs (rare) by string order after them.
     let n = 0;
     let uuids: string[] | undefined;
@@ -322,11 +328,11 @@ export class Segment implements SegmentEntry, PointView {
       } else (uuids ??= []).push(id);
     }
     const sorted = pageScratch.subarray(0, n).sort();
-    const ids: PointId[] = [];
-    for (let i = 0; i < n && ids.length < limit; i++) ids.push(sorted[i]!);
-    if (uuids !== undefined && ids.length < limit) {
+    const ids: PointId[] = new Array(n);
+    for (let i = 0; i < n; i++) ids[i] = sorted[i]!;
+    if (uuids !== undefined) {
       uuids.sort();
-      for (let i = 0; i < uuids.length && ids.length < limit; i++) ids.push(uuids[i]!);
+      for (const u of uuids) ids.push(u);
     }
     return ids;
   }
@@ -350,52 +356,46 @@ export class Segment implements SegmentEntry, PointView {
     const top = scratchTop;
     top.reset(req.limit, euclid);
     const unchecked = this.faults.resolveIdsWithoutTombstoneCheck;
-    if (req.filter !== undefined) {
-      // Candidates come from the payload index, which consults the live tracker.
-      const cands = this.payloadIndex.queryPoints(req.filter);
-      for (let i = 0; i < cands.length; i++) {
-        const off = cands[i]!;
-        if (storage.isDeleted(off) || deleted.get(off, true)) continue;
-        top.push(off, storage.score(off, q));
-      }
-    } else {
-      // The hot loop of every unfiltered search: the three bit checks and the score, inlined.
-      const live = this.tracker.deleted;
-      const n = Math.min(this.tracker.totalPointCount, storage.slotCount);
-      const dw = deleted.rawWords;
-      const dlen = deleted.length;
-      const lw = live.rawWords;
-      const llen = live.length;
-      const vw = storage.vecDeleted.rawWords;
-      const vlen = storage.vecDeleted.length;
-      const data = storage.raw;
-      const dim = storage.dim;
-      const q0 = q[0] ?? 0, q1 = q[1] ?? 0, q2 = q[2] ?? 0, q3 = q[3] ?? 0;
-      const q4 = q[4] ?? 0, q5 = q[5] ?? 0, q6 = q[6] ?? 0, q7 = q[7] ?? 0;
-      for (let off = 0; off < n; off++) {
-        const w = off >>> 5;
-        const bit = 1 << (off & 31);
-        if (off >= dlen || (dw[w]! & bit) !== 0) continue;
-        // Qdrant HEAD re-filters by the live tracker; the F2 fault trusts the bitslice alone.
-        if (!unchecked && (off >= llen || (lw[w]! & bit) !== 0)) continue;
-        if (off < vlen && (vw[w]! & bit) !== 0) continue;
-        const base = off * dim;
-        let score = 0;
-        if (euclid) {
-          for (let i = 0; i < dim; i++) {
-            const x = data[base + i]! - q[i]!;
-            score += x * x;
-          }
-          score = Math.sqrt(score);
-        } else if (dim === 8) {
-          // Unrolled, same left-to-right sum as the loop: the scores are bit-identical.
-          score = 0 + data[base]! * q0 + data[base + 1]! * q1 + data[base + 2]! * q2 + data[base + 3]! * q3 +
-            data[base + 4]! * q4 + data[base + 5]! * q5 + data[base + 6]! * q6 + data[base + 7]! * q7;
-        } else {
-          for (let i = 0; i < dim; i++) score += data[base + i]! * q[i]!;
+    // Filtered: candidates from the payload index, which already consulted the live tracker.
+    // Unfiltered: every offset, with the live-tracker re-check Qdrant HEAD does (the F2 fault
+    // trusts the override bits alone). One loop serves both, its bit checks and score inlined.
+    const cands = req.filter !== undefined ? this.payloadIndex.queryPoints(req.filter) : undefined;
+    const checkLive = cands === undefined && !unchecked;
+    const count = cands !== undefined ? cands.length : Math.min(this.tracker.totalPointCount, storage.slotCount);
+    const live = this.tracker.deleted;
+    const dw = deleted.rawWords;
+    const dlen = deleted.length;
+    const lw = live.rawWords;
+    const llen = live.length;
+    const vw = storage.vecDeleted.rawWords;
+    const vlen = storage.vecDeleted.length;
+    const data = storage.raw;
+    const dim = storage.dim;
+    const q0 = q[0] ?? 0, q1 = q[1] ?? 0, q2 = q[2] ?? 0, q3 = q[3] ?? 0;
+    const q4 = q[4] ?? 0, q5 = q[5] ?? 0, q6 = q[6] ?? 0, q7 = q[7] ?? 0;
+    for (let i = 0; i < count; i++) {
+      const off = cands !== undefined ? cands[i]! : i;
+      const w = off >>> 5;
+      const bit = 1 << (off & 31);
+      if (off < vlen && (vw[w]! & bit) !== 0) continue;
+      if (off >= dlen || (dw[w]! & bit) !== 0) continue;
+      if (checkLive && (off >= llen || (lw[w]! & bit) !== 0)) continue;
+      const base = off * dim;
+      let score = 0;
+      if (euclid) {
+        for (let j = 0; j < dim; j++) {
+          const x = data[base + j]! - q[j]!;
+          score += x * x;
         }
-        top.push(off, score);
+        score = Math.sqrt(score);
+      } else if (dim === 8) {
+        // Unrolled, same left-to-right sum as the loop: the scores are bit-identical.
+        score = 0 + data[base]! * q0 + data[base + 1]! * q1 + data[base + 2]! * q2 + data[base + 3]! * q3 +
+          data[base + 4]! * q4 + data[base + 5]! * q5 + data[base + 6]! * q6 + data[base + 7]! * q7;
+      } else {
+        for (let j = 0; j < dim; j++) score += data[base + j]! * q[j]!;
       }
+      top.push(off, score);
     }
     for (let i = 0; i < top.n; i++) {
       const off = top.off(i);

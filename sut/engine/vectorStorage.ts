@@ -94,23 +94,6 @@ export class VectorStorage {
     return this.data.subarray(offset * this.dim, (offset + 1) * this.dim);
   }
 
-  /** Higher is better for Cosine/Dot; for Euclid the score is the distance (lower is better). */
-  score(offset: number, query: Float32Array): number {
-    const base = offset * this.dim;
-    const d = this.data;
-    if (this.distance === 'Euclid') {
-      let s = 0;
-      for (let i = 0; i < this.dim; i++) {
-        const x = d[base + i]! - query[i]!;
-        s += x * x;
-      }
-      return Math.sqrt(s);
-    }
-    let s = 0;
-    for (let i = 0; i < this.dim; i++) s += d[base + i]! * query[i]!;
-    return s;
-  }
-
   /** Prepare a query in the storage's space (normalised for Cosine). */
   prepareQuery(q: readonly number[]): Float32Array {
     const out = new Float32Array(this.dim);
