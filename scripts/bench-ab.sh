@@ -13,7 +13,9 @@ usage="usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]"
 rounds=$1; ops=$2; shift 2
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$ops" =~ ^[1-9][0-9]*$ ]] || { echo "bench-ab: ROUNDS and OPS are positive whole numbers; $usage" >&2; exit 2; }
 work=$(mktemp -d)
-trap 'for d in "$work"/tree-*; do [ -d "$d" ] && git worktree remove --force "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+trap 'for d in "$work"/tree-*; do [ -d "$d" ] && git worktree remove --force "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"; rm -f bench-ab-entry.ts sut/engine/bench-ab-driver.ts' EXIT
+# Every revision is driven by this tree's bench driver, so only the engine differs.
+cp sut/engine/bench.ts "$work/driver.ts"
 i=0
 for rev in "$@"; do
   i=$((i + 1))
@@ -21,8 +23,6 @@ for rev in "$@"; do
     src="$work/tree-$i"
     git worktree add --detach "$src" "$rev" >/dev/null 2>&1 || { echo "bench-ab: unknown revision $rev" >&2; exit 2; }
   fi
-  # Every revision is driven by this tree's bench driver, so only the engine differs.
-  cp sut/engine/bench.ts "$work/driver.ts"
   cp "$work/driver.ts" "$src/sut/engine/bench-ab-driver.ts"
   cat > "$src/bench-ab-entry.ts" <<'EOT'
 import { benchEngine } from './sut/engine/bench-ab-driver.ts';

@@ -71,7 +71,7 @@ export async function benchEngine(ops: number, windows: number): Promise<EngineB
     const elapsedMs = performance.now() - t0; // clock-ok
     if (w > 0) rates.push(Math.round((ops / elapsedMs) * 1000));
   }
-  const finishedPerWindow = Math.round((engine.optimizerStats().finished - finishedBefore) / windows);
+  const finishedPerWindow = windows > 0 ? Math.round((engine.optimizerStats().finished - finishedBefore) / windows) : 0;
   const live = await engine.read({ kind: 'count' });
   await engine.close();
   return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1 };
