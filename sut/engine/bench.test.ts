@@ -1,0 +1,35 @@
+// The benchmark behind the README's engine figures keeps its shape and its command line. Only
+// behaviour is asserted here, never speed (speed lives in the benchmark's own output).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { benchEngine, summarize } from './bench.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('engine bench', () => {
+  it('measures each window on one engine that keeps the default shape while the optimizer runs', async () => {
+    const r = await benchEngine(400, 2);
+    expect(r.rates).toHaveLength(2);
+    for (const rate of r.rates) expect(Number.isFinite(rate) && rate > 0).toBe(true);
+    expect(r.finishedPerWindow).toBeGreaterThan(0);
+    // ~1,000 live points: 1,000 set up, ids drawn from 1,400, deletes balancing new ids
+    expect(r.livePoints).toBeGreaterThan(900);
+    expect(r.livePoints).toBeLessThanOrEqual(1400);
+  });
+
+  it('summarizes windows as median, min and max', () => {
+    expect(summarize([30, 10, 20, 50, 40])).toEqual({ median: 30, min: 10, max: 50 });
+    expect(summarize([7])).toEqual({ median: 7, min: 7, max: 7 });
+  });
+
+  it('rejects arguments that are not positive whole numbers with a usage line and exit 2', () => {
+    for (const args of [['0'], ['20000', 'x'], ['-5']]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'sut/engine/bench.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^usage: npx tsx sut\/engine\/bench\.ts \[ops=20000\] \[windows=7\]/);
+      expect(r.stderr).not.toContain('    at ');
+      expect(r.stdout).toBe('');
+    }
+  });
+});
