@@ -16,6 +16,8 @@ describe('engine bench', () => {
     // ~1,000 live points: 1,000 set up, ids drawn from 1,400, deletes balancing new ids
     expect(r.livePoints).toBeGreaterThan(900);
     expect(r.livePoints).toBeLessThanOrEqual(1400);
+    expect(r.gcShare).toBeGreaterThan(0); // ~10 MB allocated per window: scavenges happen
+    expect(r.gcShare).toBeLessThan(1);
   });
 
   it('summarizes windows as median, min and max', () => {

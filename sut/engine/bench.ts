@@ -1,6 +1,7 @@
 // Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
 // aggressive optimizer) driven straight through by a pass-through executor, a seeded mixed op
 // stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows]`. A benchmark, not a test: it asserts nothing.
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
 import { EngineCollection } from './collection.ts';
 import { mulberry32 } from './testing/mulberry32.ts';
@@ -38,6 +39,8 @@ export interface EngineBench {
   readonly finishedPerWindow: number;
   /** Live points at the end (the shape stayed ~1,000). */
   readonly livePoints: number;
+  /** Share of the measured windows' wall time spent in GC pauses (V8's `gc` performance entries). */
+  readonly gcShare: number;
 }
 
 /**
@@ -58,6 +61,10 @@ export async function benchEngine(ops: number, windows: number): Promise<EngineB
     await engine.apply({ kind: 'upsert', points: [{ id: i, vectors: { dense: Array.from({ length: 8 }, () => rng() * 2 - 1), dot: [rng(), rng(), rng(), rng()] }, payload: { num: i % 20, tag: TAGS[i % 8] } }] });
   }
   await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
+  const gcPauses: PerformanceEntry[] = [];
+  const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const spans: [number, number][] = [];
   const rates: number[] = [];
   let finishedBefore = 0;
   for (let w = 0; w <= windows; w++) {
@@ -69,12 +76,25 @@ export async function benchEngine(ops: number, windows: number): Promise<EngineB
       else await engine.apply(op);
     }
     const elapsedMs = performance.now() - t0; // clock-ok
-    if (w > 0) rates.push(Math.round((ops / elapsedMs) * 1000));
+    if (w > 0) {
+      rates.push(Math.round((ops / elapsedMs) * 1000));
+      spans.push([t0, t0 + elapsedMs]);
+    }
+  }
+  // GC entries reach the observer between event-loop turns, which the windows never take.
+  await new Promise((resolve) => setImmediate(resolve));
+  gcPauses.push(...gcObserver.takeRecords());
+  gcObserver.disconnect();
+  let gcMs = 0;
+  let windowMs = 0;
+  for (const [from, to] of spans) {
+    windowMs += to - from;
+    for (const e of gcPauses) if (e.startTime >= from && e.startTime < to) gcMs += e.duration;
   }
   const finishedPerWindow = windows > 0 ? Math.round((engine.optimizerStats().finished - finishedBefore) / windows) : 0;
   const live = await engine.read({ kind: 'count' });
   await engine.close();
-  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1 };
+  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0 };
 }
 
 /** Median, min and max of the windows' rates. */
@@ -99,6 +119,6 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAI
   const r = await benchEngine(ops, windows);
   const { median, min, max } = summarize(r.rates);
   console.log(
-    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window; ${r.livePoints} live points at the end`,
+    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window; ${r.livePoints} live points at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
   );
 }
