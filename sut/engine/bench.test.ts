@@ -20,13 +20,25 @@ describe('engine bench', () => {
     expect(r.gcShare).toBeLessThan(1);
   });
 
+  it('by kind, accounts for every measured op once, filtered reads apart', async () => {
+    const r = await benchEngine(300, 2, { byKind: true });
+    const kinds = r.kinds!;
+    expect(kinds.reduce((n, k) => n + k.ops, 0)).toBe(600);
+    expect(kinds.map((k) => k.kind)).toContain('search (filtered)');
+    expect(kinds.map((k) => k.kind)).toContain('upsert');
+    const share = kinds.reduce((x, k) => x + k.timeShare, 0);
+    expect(share).toBeGreaterThan(0.5); // the ops are most of each window's time
+    expect(share).toBeLessThanOrEqual(1);
+    expect((await benchEngine(300, 1)).kinds).toBeUndefined();
+  });
+
   it('summarizes windows as median, min and max', () => {
     expect(summarize([30, 10, 20, 50, 40])).toEqual({ median: 30, min: 10, max: 50 });
     expect(summarize([7])).toEqual({ median: 7, min: 7, max: 7 });
   });
 
   it('rejects arguments that are not positive whole numbers with a usage line and exit 2', () => {
-    for (const args of [['0'], ['20000', 'x'], ['-5']]) {
+    for (const args of [['0'], ['20000', 'x'], ['-5'], ['100', '2', '3'], ['--by-kinds']]) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'sut/engine/bench.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^usage: npx tsx sut\/engine\/bench\.ts \[ops=20000\] \[windows=7\]/);

@@ -1,6 +1,7 @@
 // Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
 // aggressive optimizer) driven straight through by a pass-through executor, a seeded mixed op
-// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows]`. A benchmark, not a test: it asserts nothing.
+// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows] [--by-kind]`. A benchmark, not a test:
+// it asserts nothing.
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
 import { EngineCollection } from './collection.ts';
@@ -41,6 +42,21 @@ export interface EngineBench {
   readonly livePoints: number;
   /** Share of the measured windows' wall time spent in GC pauses (V8's `gc` performance entries). */
   readonly gcShare: number;
+  /** With `byKind`: each op kind's cost over the measured windows, most expensive first. */
+  readonly kinds?: readonly KindCost[];
+}
+
+export interface KindCost {
+  /** The op kind, with " (filtered)" when it carried a filter. */
+  readonly kind: string;
+  readonly ops: number;
+  readonly usPerOp: number;
+  /** Share of the measured windows' time (GC pauses that land in an op count toward it). */
+  readonly timeShare: number;
+}
+
+function kindOf(op: UpdateOp | ReadOp): string {
+  return 'filter' in op && op.filter !== undefined ? `${op.kind} (filtered)` : op.kind;
 }
 
 /**
@@ -48,10 +64,11 @@ export interface EngineBench {
  * long soak), then `windows` measured windows of `ops` ops each, back to back on the same engine.
  * Each window's ops are generated before its clock starts. No forced GC anywhere: a full GC forced
  * between set-up and measurement made the next second of work about 30% slower than the same
- * engine's steady state (NOTES.md, "Measuring the engine"), so it measured the forced GC, not the
- * engine. All collection the engine's own garbage causes lands inside the windows.
+ * engine's steady state (NOTES.md, "Measuring the engine"). All collection the engine's own garbage
+ * causes lands inside the windows. `byKind` also times every op (a clock read per op) and reports
+ * what each kind costs.
  */
-export async function benchEngine(ops: number, windows: number): Promise<EngineBench> {
+export async function benchEngine(ops: number, windows: number, opts: { byKind?: boolean } = {}): Promise<EngineBench> {
   const engine = new EngineCollection({
     spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
   });
@@ -66,14 +83,23 @@ export async function benchEngine(ops: number, windows: number): Promise<EngineB
   gcObserver.observe({ entryTypes: ['gc'] });
   const spans: [number, number][] = [];
   const rates: number[] = [];
+  const perKind = new Map<string, { ops: number; ms: number }>();
   let finishedBefore = 0;
   for (let w = 0; w <= windows; w++) {
     const stream = Array.from({ length: ops }, () => makeOp(rng, pool));
     if (w === 1) finishedBefore = engine.optimizerStats().finished;
     const t0 = performance.now(); // clock-ok: wall time of the benchmark, outside any simulated run
     for (const op of stream) {
+      const opStart = opts.byKind && w > 0 ? performance.now() : 0; // clock-ok
       if (isRead(op)) await engine.read(op);
       else await engine.apply(op);
+      if (opts.byKind && w > 0) {
+        const key = kindOf(op);
+        const k = perKind.get(key) ?? { ops: 0, ms: 0 };
+        k.ops += 1;
+        k.ms += performance.now() - opStart; // clock-ok
+        perKind.set(key, k);
+      }
     }
     const elapsedMs = performance.now() - t0; // clock-ok
     if (w > 0) {
@@ -94,7 +120,10 @@ export async function benchEngine(ops: number, windows: number): Promise<EngineB
   const finishedPerWindow = windows > 0 ? Math.round((engine.optimizerStats().finished - finishedBefore) / windows) : 0;
   const live = await engine.read({ kind: 'count' });
   await engine.close();
-  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0 };
+  const kinds = opts.byKind
+    ? [...perKind].map(([kind, k]) => ({ kind, ops: k.ops, usPerOp: (k.ms / k.ops) * 1000, timeShare: k.ms / windowMs })).sort((a, b) => b.timeShare - a.timeShare)
+    : undefined;
+  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0, kinds };
 }
 
 /** Median, min and max of the windows' rates. */
@@ -110,15 +139,21 @@ function positiveInt(arg: string | undefined, fallback: number): number | undefi
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAIN) {
-  const ops = positiveInt(process.argv[2], 20_000);
-  const windows = positiveInt(process.argv[3], 7);
-  if (ops === undefined || windows === undefined) {
-    console.error('usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7]   (positive whole numbers)');
+  const args = process.argv.slice(2);
+  const byKind = args.includes('--by-kind');
+  const positional = args.filter((a) => a !== '--by-kind');
+  const ops = positiveInt(positional[0], 20_000);
+  const windows = positiveInt(positional[1], 7);
+  if (ops === undefined || windows === undefined || positional.length > 2) {
+    console.error('usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7] [--by-kind]   (positive whole numbers)');
     process.exit(2);
   }
-  const r = await benchEngine(ops, windows);
+  const r = await benchEngine(ops, windows, { byKind });
   const { median, min, max } = summarize(r.rates);
   console.log(
     `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window; ${r.livePoints} live points at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
   );
+  for (const k of r.kinds ?? []) {
+    console.log(`  ${k.kind.padEnd(20)} ${String(k.ops).padStart(7)} ops  ${k.usPerOp.toFixed(1).padStart(7)} µs/op  ${(k.timeShare * 100).toFixed(1).padStart(5)}% of the time`);
+  }
 }
