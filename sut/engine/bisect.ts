@@ -11,3 +11,9 @@ export function lowerBound<K extends number | string>(sorted: readonly K[], x: K
   }
   return lo;
 }
+
+/** Index of `x` in `sorted` (ascending, distinct), or -1. */
+export function indexOfSorted<K extends number | string>(sorted: readonly K[], x: K): number {
+  const i = lowerBound(sorted, x);
+  return i < sorted.length && sorted[i] === x ? i : -1;
+}

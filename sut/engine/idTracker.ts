@@ -3,7 +3,7 @@
 // order (Qdrant's is a BTreeMap), so id-stream reads need no sort.
 import type { PointId } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
-import { lowerBound } from './bisect.ts';
+import { indexOfSorted, lowerBound } from './bisect.ts';
 
 /** Written at drop before the delete's op_num overwrites it. */
 export const DELETED_POINT_VERSION = -2;
@@ -39,16 +39,15 @@ export class OrderedIds<K extends number | string> {
 
   /** The offset stored for `id`, by binary search. */
   get(id: K): number | undefined {
-    const i = this.lowerBound(id);
-    return i < this.ids.length && this.ids[i] === id ? this.offs[i] : undefined;
+    const i = indexOfSorted(this.ids, id);
+    return i < 0 ? undefined : this.offs[i];
   }
 
   delete(id: K): void {
-    const i = this.lowerBound(id);
-    if (i < this.ids.length && this.ids[i] === id) {
-      this.ids.splice(i, 1);
-      this.offs.splice(i, 1);
-    }
+    const i = indexOfSorted(this.ids, id);
+    if (i < 0) return;
+    this.ids.splice(i, 1);
+    this.offs.splice(i, 1);
   }
 }
 

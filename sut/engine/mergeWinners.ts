@@ -65,7 +65,7 @@ export function mergeWinners(trackers: readonly IdTracker[]): MergeWinners {
   const heads = new Array<number>(k).fill(0);
   const w: MergeWinners = { ids: [], inputs: [], offsets: [], versions: [], live: [] };
   for (;;) {
-    // The smallest id at any head (k is two or three: a scan beats a heap).
+    // The smallest id at any head (k is a merge batch's few inputs: a scan beats a heap).
     let min: PointId | undefined;
     for (let s = 0; s < k; s++) {
       if (heads[s]! >= lists[s]!.length) continue;

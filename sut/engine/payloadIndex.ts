@@ -33,7 +33,7 @@ import type {
   RangeCondition,
 } from '../../model/types.ts';
 import type { PointView } from './pointView.ts';
-import { lowerBound } from './bisect.ts';
+import { indexOfSorted, lowerBound } from './bisect.ts';
 import {
   asConditionList,
   boundsPredicate,
@@ -160,8 +160,7 @@ function belowUpper(k: number, r: RangeCondition): boolean {
 }
 
 function hasSorted(sorted: readonly number[], k: number): boolean {
-  const i = lowerBound(sorted, k);
-  return i < sorted.length && sorted[i] === k;
+  return indexOfSorted(sorted, k) >= 0;
 }
 
 const byNumber = (a: number, b: number): number => a - b;
@@ -176,11 +175,6 @@ export class Posting {
 
   get size(): number {
     return this.offs.length;
-  }
-
-  has(o: number): boolean {
-    const i = lowerBound(this.offs, o);
-    return i < this.offs.length && this.offs[i] === o;
   }
 
   /** Returns false when `o` was already posted. */
@@ -199,8 +193,8 @@ export class Posting {
 
   /** Returns false when `o` was not posted. */
   delete(o: number): boolean {
-    const i = lowerBound(this.offs, o);
-    if (i >= this.offs.length || this.offs[i] !== o) return false;
+    const i = indexOfSorted(this.offs, o);
+    if (i < 0) return false;
     this.offs.splice(i, 1);
     return true;
   }

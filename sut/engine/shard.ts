@@ -466,7 +466,6 @@ export class Shard {
     return plan;
   }
 
-  /** If every appendable segment is full, add a fresh one (upgradable -> write). */
   /** Every appendable segment at the size cap (or none at all). */
   private appendablesFull(): boolean {
     const cap = this.o.optimizer.maxSegmentSizeKb * 1024;
