@@ -125,7 +125,7 @@ export class ProxySegment implements SegmentEntry {
     return this.deletedPoints.size === 0 ? ids : ids.filter((id) => !this.isDeletedHere(id));
   }
 
-  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
+  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): readonly PointId[] {
     if (this.deletedPoints.size === 0) return this.wrapped.readFilteredPage(filter, offset, limit);
     // Same as appending must_not has_id: over-fetch by the excluded count, then exclude.
     const ids = this.wrapped.readFilteredPage(filter, offset, limit + this.deletedPoints.size);

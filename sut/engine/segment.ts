@@ -41,8 +41,11 @@ export interface SegmentEntry {
   /** Whether readForMove would find the point (an upsert's move needs nothing else). */
   canMove(id: PointId): boolean;
   readFiltered(filter: Filter | undefined): PointId[];
-  /** Matching ids >= offset in id order, at most `limit` (one scroll request's share). */
-  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[];
+  /**
+   * Matching ids >= offset in id order, at most `limit` (one scroll request's share). Read-only:
+   * a segment may hand out the list it keeps for the next page.
+   */
+  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): readonly PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
   /** search() appending its hits to `out` (the shard collects every segment's hits in one array). */
   searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void;
@@ -250,7 +253,7 @@ export class Segment implements SegmentEntry, PointView {
    * cardinality estimate says the index needs fewer checks (`should_pre_filter`), takes the
    * index's matches and sorts them. Both give the same page.
    */
-  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): PointId[] {
+  readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): readonly PointId[] {
     const tail = this.tailCache;
     if (
       tail !== undefined &&
@@ -267,7 +270,7 @@ export class Segment implements SegmentEntry, PointView {
       // The index path finds every match from `offset` on anyway: keep them for the next pages.
       const matches = this.matchesByIndex(filter, offset);
       this.tailCache = { filter, from: offset, writes: this.writes, matches };
-      return matches.length > limit ? matches.slice(0, limit) : matches.slice();
+      return matches.length > limit ? matches.slice(0, limit) : matches;
     }
     const out = this.scanPage(filter, offset, limit);
     // The scan reached the end of the segment: `out` is every match from `offset` on.

@@ -406,7 +406,7 @@ export class Shard {
   }
 
   private async scrollIn(list: readonly SegmentEntry[], filter: Filter | undefined, offset: PointId | undefined, limit: number): Promise<ScrollPage> {
-    const pages: PointId[][] = [];
+    const pages: (readonly PointId[])[] = [];
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && this.preemptible) await this.y('read.segment');
       // limit + 1 per segment is enough to find this page and the next offset after the union.
