@@ -5,6 +5,7 @@ import {
   asConditionList,
   checkFilter,
   checkPayload,
+  compileFilter,
   conditionKind,
   fieldConditionsOf,
   isPlainKey,
@@ -420,5 +421,32 @@ describe('helpers', () => {
     expect(fieldConditionsOf(f).map((c) => c.key)).toEqual(['a', 'b', 'c']);
     expect(isPlainKey('color')).toBe(true);
     for (const k of ['a.b', 'a[]', 'a[0]', '"a"', '']) expect(isPlainKey(k), k).toBe(false);
+  });
+});
+
+describe('compiled filters', () => {
+  const tagIs = (v: string): Filter => ({ must: [{ key: 'tag', match: { value: v } }] });
+
+  it('are shared by equal filters, so fresh request objects reuse one compilation', () => {
+    expect(compileFilter(tagIs('a'))).toBe(compileFilter(tagIs('a')));
+    expect(compileFilter(tagIs('a'))).not.toBe(compileFilter(tagIs('b')));
+    const a = compileFilter(tagIs('a'));
+    expect(a({ tag: 'a' }, null, 0)).toBe(true);
+    expect(a({ tag: 'b' }, null, 0)).toBe(false);
+  });
+
+  it('are not shared where plain JSON would blur two filters', () => {
+    const pairs: [Filter, Filter][] = [
+      // an undefined member is still a member for `'value' in match`
+      [{ must: [{ key: 'k', match: { value: undefined } as never }] }, { must: [{ key: 'k', match: {} as never }] }],
+      [{ must: [{ key: 'k', range: { gte: Number.NaN } }] }, { must: [{ key: 'k', range: { gte: null } as never }] }],
+      [{ must: [{ key: 'k', range: { lt: Number.POSITIVE_INFINITY } }] }, { must: [{ key: 'k', range: { lt: null } as never }] }],
+      [{ must: [{ key: 'k', range: { gte: -0 } }] }, { must: [{ key: 'k', range: { gte: 0 } }] }],
+    ];
+    for (const [x, y] of pairs) expect(compileFilter(x)).not.toBe(compileFilter(y));
+    // NaN as a bound: nothing is >= NaN, while a null bound is no bound at all
+    const [nan, none] = pairs[1]!;
+    expect(compileFilter(nan)({ k: 3 }, null, 0)).toBe(false);
+    expect(compileFilter(none)({ k: 3 }, null, 0)).toBe(true);
   });
 });
