@@ -505,32 +505,57 @@ const compiledCache = new WeakMap<object, CompiledFilter>();
 
 /** Compile (or fetch the cached compilation of) a filter. Filters must not be mutated afterwards. */
 export function compileFilter(filter: Filter): CompiledFilter {
+  // A read asks once per segment, back to back with the same filter object.
+  if (filter === lastFilter) return lastCompiled!;
   let f = compiledCache.get(filter);
   if (f === undefined) {
-    const text = JSON.stringify(filter, exactJson);
-    f = byText.get(text);
+    // A filter plain JSON would blur (undefined members, which `'value' in m` sees; -0, NaN,
+    // Infinity) is compiled on its own.
+    const text = survivesJson(filter) ? JSON.stringify(filter) : undefined;
+    f = text === undefined ? undefined : byText.get(text);
     if (f === undefined) {
-      if (byText.size >= BY_TEXT_LIMIT) byText.clear();
       f = buildFilter(filter);
-      byText.set(text, f);
+      if (text !== undefined) {
+        if (byText.size >= BY_TEXT_LIMIT) byText.clear();
+        byText.set(text, f);
+      }
     }
     compiledCache.set(filter, f);
   }
+  lastFilter = filter;
+  lastCompiled = f;
   return f;
 }
+let lastFilter: Filter | undefined;
+let lastCompiled: CompiledFilter | undefined;
+
 /**
  * Equal filters share one compilation. Requests bring fresh filter objects, and a fresh closure per
  * request left the scan loops' call sites megamorphic: filtered reads over 16 segments took about
- * 2x as long (NOTES.md, "Measuring the engine", fourth round). Keyed by a JSON text that keeps
- * what plain JSON would blur (undefined members, which `'value' in m` sees; -0, NaN, Infinity).
+ * 2x as long (NOTES.md, "Measuring the engine", fourth round).
  */
 const byText = new Map<string, CompiledFilter>();
 const BY_TEXT_LIMIT = 4096;
 
-function exactJson(_key: string, v: unknown): unknown {
-  if (v === undefined) return { '\u0000undefined': 1 };
-  if (typeof v === 'number' && (!Number.isFinite(v) || (v === 0 && 1 / v < 0))) return { '\u0000number': v === 0 ? '-0' : String(v) };
-  return v;
+/** True when JSON.stringify keeps everything the compiled filter could depend on. */
+function survivesJson(v: unknown): boolean {
+  if (v === null) return true;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !(v === 0 && 1 / v < 0);
+    case 'object':
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!survivesJson(v[i])) return false;
+        return true;
+      }
+      for (const k in v) if (!survivesJson((v as Record<string, unknown>)[k])) return false;
+      return true;
+    default:
+      return false; // undefined, functions, symbols, bigints
+  }
 }
 
 function buildFilter(filter: Filter): CompiledFilter {

@@ -401,7 +401,12 @@ interface FilterShape {
 }
 const shapes = new WeakMap<Filter, FilterShape>();
 
+let lastShaped: Filter | undefined;
+let lastShape: FilterShape | undefined;
+
 function shapeOf(filter: Filter): FilterShape {
+  // A read asks once per segment, back to back with the same filter object.
+  if (filter === lastShaped) return lastShape!;
   let shape = shapes.get(filter);
   if (shape === undefined) {
     let hasId = false;
@@ -421,6 +426,8 @@ function shapeOf(filter: Filter): FilterShape {
     shape = { hasId, keys };
     shapes.set(filter, shape);
   }
+  lastShaped = filter;
+  lastShape = shape;
   return shape;
 }
 
