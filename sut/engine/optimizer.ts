@@ -53,8 +53,17 @@ export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): O
     candidates[i] = { id, seg, size: seg.availableVectorsSizeBytes() };
   }
 
-  // merge: batches of the smallest segments whose total stays under the cap.
-  candidates.sort((a, b) => a.size - b.size || a.id - b.id);
+  // merge: batches of the smallest segments whose total stays under the cap. Ordered by (size, id),
+  // a total order, by insertion: a handful of segments, and Array#sort allocates.
+  for (let i = 1; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    let j = i;
+    while (j > 0 && (candidates[j - 1]!.size > c.size || (candidates[j - 1]!.size === c.size && candidates[j - 1]!.id > c.id))) {
+      candidates[j] = candidates[j - 1]!;
+      j--;
+    }
+    candidates[j] = c;
+  }
   const expected = originals.length + holder.proxyCount();
   let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
   let firstBatch: number[] | undefined;

@@ -129,8 +129,14 @@ export class Segment implements SegmentEntry, PointView {
   }
   /** Qdrant's max_available_vectors_size_in_bytes: max over names of live vector slots x bytes. */
   availableVectorsSizeBytes(): number {
+    // Planning asks this of every segment after every update: no iterator.
+    const list = this.storageList;
     let max = 0;
-    for (const s of this.storages.values()) max = Math.max(max, s.availableCount * s.bytesPerVector);
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      const bytes = s.availableCount * s.bytesPerVector;
+      if (bytes > max) max = bytes;
+    }
     return max;
   }
 

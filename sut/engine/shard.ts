@@ -453,16 +453,31 @@ export class Shard {
    * number of proxies. When none of those changed since a plan came back empty, it would come back
    * empty again: skip it (it runs after every update). Exact comparison, no hashing.
    */
-  private lastEmptyPlanInputs: number[] | undefined;
+  private readonly lastEmptyPlanInputs: number[] = [];
+  private lastPlanWasEmpty = false;
   private planIfChanged(): ReturnType<typeof planOptimization> {
-    const inputs: number[] = [this.holder.proxyCount()];
-    for (const [id, seg] of this.holder.originalsView()) {
-      inputs.push(id, seg.availableVectorsSizeBytes(), seg.appendable ? 1 : 0, seg.totalPointCount, seg.deletedPointCount);
-    }
+    // Compared and recorded in place: this runs after every update.
     const last = this.lastEmptyPlanInputs;
-    if (last !== undefined && last.length === inputs.length && last.every((x, i) => x === inputs[i])) return undefined;
+    const originals = this.holder.originalsView();
+    let same = this.lastPlanWasEmpty && last.length === 1 + 5 * originals.length;
+    let n = 0;
+    const note = (x: number): void => {
+      if (same && last[n] !== x) same = false;
+      last[n++] = x;
+    };
+    note(this.holder.proxyCount());
+    for (let i = 0; i < originals.length; i++) {
+      const [id, seg] = originals[i]!;
+      note(id);
+      note(seg.availableVectorsSizeBytes());
+      note(seg.appendable ? 1 : 0);
+      note(seg.totalPointCount);
+      note(seg.deletedPointCount);
+    }
+    last.length = n;
+    if (same) return undefined;
     const plan = planOptimization(this.holder, this.o.optimizer);
-    this.lastEmptyPlanInputs = plan === undefined ? inputs : undefined;
+    this.lastPlanWasEmpty = plan === undefined;
     return plan;
   }
 
