@@ -459,22 +459,25 @@ export class Shard {
     // Compared and recorded in place: this runs after every update.
     const last = this.lastEmptyPlanInputs;
     const originals = this.holder.originalsView();
-    let same = this.lastPlanWasEmpty && last.length === 1 + 5 * originals.length;
-    let n = 0;
-    const note = (x: number): void => {
-      if (same && last[n] !== x) same = false;
-      last[n++] = x;
-    };
-    note(this.holder.proxyCount());
-    for (let i = 0; i < originals.length; i++) {
-      const [id, seg] = originals[i]!;
-      note(id);
-      note(seg.availableVectorsSizeBytes());
-      note(seg.appendable ? 1 : 0);
-      note(seg.totalPointCount);
-      note(seg.deletedPointCount);
-    }
+    const n = 1 + 5 * originals.length;
+    let same = this.lastPlanWasEmpty && last.length === n;
     last.length = n;
+    const proxies = this.holder.proxyCount();
+    if (last[0] !== proxies) same = false;
+    last[0] = proxies;
+    for (let i = 0, at = 1; i < originals.length; i++, at += 5) {
+      const [id, seg] = originals[i]!;
+      const size = seg.availableVectorsSizeBytes();
+      const appendable = seg.appendable ? 1 : 0;
+      const total = seg.totalPointCount;
+      const deleted = seg.deletedPointCount;
+      if (same && (last[at] !== id || last[at + 1] !== size || last[at + 2] !== appendable || last[at + 3] !== total || last[at + 4] !== deleted)) same = false;
+      last[at] = id;
+      last[at + 1] = size;
+      last[at + 2] = appendable;
+      last[at + 3] = total;
+      last[at + 4] = deleted;
+    }
     if (same) return undefined;
     const plan = planOptimization(this.holder, this.o.optimizer);
     this.lastPlanWasEmpty = plan === undefined;
