@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { PointId } from '../../model/types.ts';
 import { DELETED_POINT_VERSION, IdTracker, NO_VERSION } from './idTracker.ts';
 
 const UUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -97,5 +99,50 @@ describe('IdTracker', () => {
     expect([t.totalPointCount, t.availablePointCount, t.deletedPointCount]).toEqual([4, 2, 2]);
     expect([...t.liveIds()].sort()).toEqual([0, 3]);
     expect(t.deleted.countOnes()).toBe(2);
+  });
+});
+
+describe('IdTracker.appendLink (the builder path)', () => {
+  /** Everything a reader of the tracker can observe. */
+  const state = (t: IdTracker) => ({
+    total: t.totalPointCount,
+    available: t.availablePointCount,
+    num: [...t.orderedNum.ids, ...t.orderedNum.offs],
+    uuid: [...t.orderedUuid.ids, ...t.orderedUuid.offs],
+    perOffset: Array.from({ length: t.totalPointCount + 1 }, (_, o) => [t.isDeleted(o), t.rawExternalId(o), t.version(o)]),
+    deletedBits: t.deleted.length,
+  });
+
+  it('equals setLink at the next offset plus setVersion, in id order or not, with drops between', () => {
+    const step = fc.oneof(
+      fc.record({ append: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom('u-a', 'u-b', 'u-c')), version: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ drop: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom('u-a', 'u-b')) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.boolean(), (steps, sorted) => {
+        // builders append in id order (numbers, then UUIDs): such runs take the fast path all along;
+        // drawn ids (repeats, any order) also take the general one
+        let next = 0;
+        const uuids = ['u-a', 'u-b', 'u-c', 'u-d'];
+        const ordered = !sorted
+          ? steps
+          : steps.map((s, i) => ('append' in s ? { ...s, append: i < steps.length - 3 ? ++next : uuids[next++ % 4]! } : s));
+        const fast = new IdTracker(2);
+        const slow = new IdTracker(2);
+        for (const s of ordered) {
+          if ('append' in s) {
+            const off = fast.appendLink(s.append as PointId, s.version);
+            expect(off).toBe(slow.totalPointCount);
+            slow.setLink(s.append as PointId, off);
+            slow.setVersion(off, s.version);
+          } else {
+            fast.drop(s.drop as PointId);
+            slow.drop(s.drop as PointId);
+          }
+          expect(state(fast)).toEqual(state(slow));
+        }
+      }),
+      { numRuns: 300, seed: 5 },
+    );
   });
 });

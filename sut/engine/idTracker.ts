@@ -129,6 +129,34 @@ export class IdTracker {
     this.deleted.set(offset, false);
   }
 
+  /**
+   * A builder's append: link `id` at the next offset with `version`. Builders append in id order,
+   * so the forward map takes a push; anything else takes setLink's general path. Same result as
+   * setLink(id, totalPointCount) followed by setVersion.
+   */
+  appendLink(id: PointId, version: number): number {
+    const offset = this.reverse.length;
+    const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.orderedUuid;
+    const ids = ordered.ids as PointId[];
+    const n = ids.length;
+    if (n > 0 && !(ids[n - 1]! < id)) {
+      this.setLink(id, offset);
+      this.versions[offset] = version;
+      return offset;
+    }
+    if (offset >= this.versions.length) {
+      const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
+      next.set(this.versions);
+      this.versions = next;
+    }
+    ids.push(id);
+    ordered.offs.push(offset);
+    this.reverse.push(id);
+    this.versions[offset] = version;
+    this.deleted.grow(offset + 1, false);
+    return offset;
+  }
+
   /** Remove the forward entry and tombstone the offset. Returns the offset it had. */
   drop(id: PointId): number | undefined {
     const offset = this.offsetOf(id);

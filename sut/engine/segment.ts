@@ -529,10 +529,9 @@ export class Segment implements SegmentEntry, PointView {
       if (present) mine[i]!.copyFrom(from, srcOff, off);
       else mine[i]!.putAbsent(off);
     }
-    this.tracker.setLink(id, off);
+    this.tracker.appendLink(id, version);
     this.payloads[off] = EMPTY;
     this.setPayloadAt(off, src.payload(srcOff));
-    this.tracker.setVersion(off, version);
     this.bumpVersion(version);
   }
 
