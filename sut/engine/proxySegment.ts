@@ -7,6 +7,7 @@ import type { FaultSwitches } from '../faults.ts';
 import { BitVec } from './bitvec.ts';
 import { IdMap } from './idMap.ts';
 import type { Marks } from './marks.ts';
+import { HitBuffer } from './hitBuffer.ts';
 import type { IndexChange, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
@@ -133,12 +134,12 @@ export class ProxySegment implements SegmentEntry {
   }
 
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    const out: SegmentHit[] = [];
+    const out = new HitBuffer();
     this.searchInto(req, out, deletedOverride);
-    return out;
+    return out.toHits();
   }
 
-  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void {
+  searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void {
     if (this.deletedPoints.size === 0) {
       this.wrapped.searchInto(req, out, deletedOverride);
       return;

@@ -8,6 +8,7 @@ import { IdTracker, type OrderedIds } from './idTracker.ts';
 import { VectorStorage } from './vectorStorage.ts';
 import { PayloadIndex } from './payloadIndex.ts';
 import { compileFilter, type CompiledFilter } from './filterCheck.ts';
+import { HitBuffer } from './hitBuffer.ts';
 import { idOrder } from './ids.ts';
 import type { PointView } from './pointView.ts';
 import {
@@ -47,8 +48,8 @@ export interface SegmentEntry {
    */
   readFilteredPage(filter: Filter | undefined, offset: PointId | undefined, limit: number): readonly PointId[];
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[];
-  /** search() appending its hits to `out` (the shard collects every segment's hits in one array). */
-  searchInto(req: SearchRequest, out: SegmentHit[], deletedOverride?: BitVec): void;
+  /** search() appending its hits to `out` (the shard collects every segment's hits in one buffer). */
+  searchInto(req: SearchRequest, out: HitBuffer, deletedOverride?: BitVec): void;
   deletePoint(opNum: number, id: PointId): boolean;
   createFieldIndex(opNum: number, field: string, schema: FieldSchema): void;
   dropFieldIndex(opNum: number, field: string): void;
@@ -351,12 +352,12 @@ export class Segment implements SegmentEntry, PointView {
    * tracker; an out-of-range point bit counts as deleted, an out-of-range vector bit as live.
    */
   search(req: SearchRequest, deletedOverride?: BitVec): SegmentHit[] {
-    const out: SegmentHit[] = [];
+    const out = new HitBuffer();
     this.searchInto(req, out, deletedOverride);
-    return out;
+    return out.toHits();
   }
 
-  searchInto(req: SearchRequest, hits: SegmentHit[], deletedOverride?: BitVec): void {
+  searchInto(req: SearchRequest, hits: HitBuffer, deletedOverride?: BitVec): void {
     const storage = this.storages.get(req.vector);
     if (!storage || req.limit <= 0) return;
     const deleted = deletedOverride ?? this.tracker.deleted;
@@ -410,7 +411,7 @@ export class Segment implements SegmentEntry, PointView {
       const off = top.off(i);
       const id = unchecked ? this.tracker.rawExternalId(off) : this.tracker.externalId(off);
       if (id === undefined) continue; // Qdrant drops unresolvable offsets (a wasted top-k slot)
-      hits.push({ id, score: top.score(i), version: this.tracker.version(off) });
+      hits.push(id, top.score(i), this.tracker.version(off));
     }
   }
 

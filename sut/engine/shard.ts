@@ -5,6 +5,7 @@ import type { FieldSchema, Filter, PointId, UpdateOp, VectorParams } from '../..
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
+import { aggregateHits, giveHitBuffer, takeHitBuffer } from './hitBuffer.ts';
 import { idOrder, mergeOrderedIds } from './ids.ts';
 import { IdMap, IdSet } from './idMap.ts';
 import { scratchIds } from './numericIdTable.ts';
@@ -40,59 +41,6 @@ export interface OptimizerStats {
 export interface ScrollPage {
   readonly points: RecordOut[];
   readonly next: PointId | undefined;
-}
-
-export function compareDescending(a: SegmentHit, b: SegmentHit): number {
-  return b.score - a.score || b.version - a.version || idOrder(a.id, b.id);
-}
-export function compareAscending(a: SegmentHit, b: SegmentHit): number {
-  return a.score - b.score || b.version - a.version || idOrder(a.id, b.id);
-}
-
-/**
- * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
- * among equals), then the best `limit` of those. Numeric ids go through the scratch table; a
- * UUID among the hits takes the map.
- */
-export function aggregateHits(all: readonly SegmentHit[], limit: number, cmp: (a: SegmentHit, b: SegmentHit) => number): SegmentHit[] {
-  let numeric = true;
-  for (let i = 0; i < all.length; i++) if (typeof all[i]!.id !== 'number') numeric = false;
-  const survivors: SegmentHit[] = [];
-  if (numeric) {
-    // id -> index into survivors
-    scratchIds.reset(all.length);
-    for (let i = 0; i < all.length; i++) {
-      const h = all[i]!;
-      const at = scratchIds.get(h.id as number);
-      if (at < 0) {
-        scratchIds.set(h.id as number, survivors.length);
-        survivors.push(h);
-      } else {
-        const prev = survivors[at]!;
-        if (h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) survivors[at] = h;
-      }
-    }
-  } else {
-    const best = new IdMap<SegmentHit>();
-    for (let i = 0; i < all.length; i++) {
-      const h = all[i]!;
-      const prev = best.get(h.id);
-      if (prev === undefined || h.version > prev.version || (h.version === prev.version && cmp(h, prev) < 0)) best.set(h.id, h);
-    }
-    best.forEachValue((h) => survivors.push(h));
-  }
-  const top: SegmentHit[] = [];
-  for (let i = 0; i < survivors.length; i++) {
-    const h = survivors[i]!;
-    if (top.length === limit && cmp(h, top[limit - 1]!) >= 0) continue;
-    let j = top.length < limit ? top.length : limit - 1;
-    while (j > 0 && cmp(h, top[j - 1]!) < 0) {
-      if (j < limit) top[j] = top[j - 1]!;
-      j--;
-    }
-    top[j] = h;
-  }
-  return top;
 }
 
 /** The base an upsert's move builds on: an upsert's result does not depend on the old data. */
@@ -328,12 +276,16 @@ export class Shard {
   }
 
   private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
-    const all: SegmentHit[] = [];
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0 && this.preemptible) await this.y('read.segment');
-      list[i].searchInto(req, all);
+    const all = takeHitBuffer();
+    try {
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0 && this.preemptible) await this.y('read.segment');
+        list[i].searchInto(req, all);
+      }
+      return aggregateHits(all, req.limit, ascending);
+    } finally {
+      giveHitBuffer(all);
     }
-    return aggregateHits(all, req.limit, ascending ? compareAscending : compareDescending);
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
 import { idOrder, keyOf } from './ids.ts';
 import type { SegmentHit } from './record.ts';
-import { aggregateHits, compareAscending, compareDescending } from './shard.ts';
+import { aggregateHits, HitBuffer } from './hitBuffer.ts';
 
 /** The aggregation spelled out: per id the max-version hit (better score among equals), sorted, cut. */
 function naiveAggregate(hits: readonly SegmentHit[], limit: number, ascending: boolean): SegmentHit[] {
@@ -29,7 +29,7 @@ describe('aggregateHits (BatchResultAggregator)', () => {
   it('equals the naive per-id max-version selection, for numeric and UUID ids, both orders', () => {
     fc.assert(
       fc.property(fc.array(hit, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (hits, limit, ascending) => {
-        const got = aggregateHits(hits, limit, ascending ? compareAscending : compareDescending);
+        const got = aggregateHits(HitBuffer.of(hits), limit, ascending);
         expect(got).toEqual(naiveAggregate(hits, limit, ascending));
       }),
       { numRuns: 400, seed: 3 },
@@ -42,7 +42,7 @@ describe('aggregateHits (BatchResultAggregator)', () => {
       { id: 7, score: 0.1, version: 2 },
       { id: 8, score: 0.5, version: 1 },
     ];
-    expect(aggregateHits(hits, 10, compareDescending)).toEqual([
+    expect(aggregateHits(HitBuffer.of(hits), 10, false)).toEqual([
       { id: 8, score: 0.5, version: 1 },
       { id: 7, score: 0.1, version: 2 },
     ]);

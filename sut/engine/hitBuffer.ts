@@ -1,0 +1,116 @@
+// One shard search's segment hits as parallel arrays, and Qdrant's BatchResultAggregator over them.
+// A search collects up to `limit` hits from each of ~8 segments and keeps `limit` of them: hit
+// objects for all of them were the engine's largest single source of garbage.
+import type { PointId } from '../../model/types.ts';
+import { IdMap } from './idMap.ts';
+import { idOrder } from './ids.ts';
+import { scratchIds } from './numericIdTable.ts';
+import type { SegmentHit } from './record.ts';
+
+export class HitBuffer {
+  /** Hits held; entries past it are stale and never read. */
+  length = 0;
+  readonly ids: PointId[] = [];
+  readonly scores: number[] = [];
+  readonly versions: number[] = [];
+
+  push(id: PointId, score: number, version: number): void {
+    const n = this.length++;
+    this.ids[n] = id;
+    this.scores[n] = score;
+    this.versions[n] = version;
+  }
+
+  hit(i: number): SegmentHit {
+    return { id: this.ids[i]!, score: this.scores[i]!, version: this.versions[i]! };
+  }
+
+  toHits(): SegmentHit[] {
+    const out: SegmentHit[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.hit(i);
+    return out;
+  }
+
+  static of(hits: readonly SegmentHit[]): HitBuffer {
+    const b = new HitBuffer();
+    for (const h of hits) b.push(h.id, h.score, h.version);
+    return b;
+  }
+}
+
+/**
+ * Buffers for searches in flight. A search may span awaits (one segment per preemption point), so
+ * each takes its own buffer and gives it back when done; straight-through runs reuse one.
+ */
+const free: HitBuffer[] = [];
+export function takeHitBuffer(): HitBuffer {
+  const b = free.pop() ?? new HitBuffer();
+  b.length = 0;
+  return b;
+}
+export function giveHitBuffer(b: HitBuffer): void {
+  if (free.length < 8) free.push(b);
+}
+
+/** Survivor indices into the buffer (aggregation is synchronous: one scratch serves all). */
+let survivors = new Int32Array(64);
+
+/**
+ * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
+ * among equals), then the best `limit` of those, best first. Order: score (descending, or
+ * ascending for Euclid), then higher version, then id. Same result, hit for hit, as folding hit
+ * objects in buffer order with the numeric ids first, then UUIDs, each in first-seen order.
+ */
+export function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
+  const { ids, scores, versions } = buf;
+  const n = buf.length;
+  if (survivors.length < n) survivors = new Int32Array(Math.max(n, survivors.length * 2));
+  const cmp = (a: number, b: number): number =>
+    (ascending ? scores[a]! - scores[b]! : scores[b]! - scores[a]!) || versions[b]! - versions[a]! || idOrder(ids[a]!, ids[b]!);
+  let numeric = true;
+  for (let i = 0; i < n; i++) if (typeof ids[i] !== 'number') numeric = false;
+  let count = 0;
+  const offer = (at: number, i: number): void => {
+    const prev = survivors[at]!;
+    if (versions[i]! > versions[prev]! || (versions[i] === versions[prev] && cmp(i, prev) < 0)) survivors[at] = i;
+  };
+  if (numeric) {
+    scratchIds.reset(n); // id -> survivor slot
+    for (let i = 0; i < n; i++) {
+      const at = scratchIds.get(ids[i] as number);
+      if (at < 0) {
+        scratchIds.set(ids[i] as number, count);
+        survivors[count++] = i;
+      } else offer(at, i);
+    }
+  } else {
+    const slots = new IdMap<number>();
+    for (let i = 0; i < n; i++) {
+      const at = slots.get(ids[i]!);
+      if (at === undefined) {
+        slots.set(ids[i]!, count);
+        survivors[count++] = i;
+      } else offer(at, i);
+    }
+    // numeric ids first, then UUIDs, each in first-seen order (a stable partition)
+    const kept = Array.from(survivors.subarray(0, count));
+    let k = 0;
+    for (const i of kept) if (typeof ids[i] === 'number') survivors[k++] = i;
+    for (const i of kept) if (typeof ids[i] !== 'number') survivors[k++] = i;
+  }
+  // the best `limit` by insertion: ties keep their order
+  const top: number[] = [];
+  for (let s = 0; s < count; s++) {
+    const i = survivors[s]!;
+    if (top.length === limit && cmp(i, top[limit - 1]!) >= 0) continue;
+    let j = top.length < limit ? top.length : limit - 1;
+    while (j > 0 && cmp(i, top[j - 1]!) < 0) {
+      if (j < limit) top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  const out: SegmentHit[] = new Array(top.length);
+  for (let t = 0; t < top.length; t++) out[t] = buf.hit(top[t]!);
+  return out;
+}
