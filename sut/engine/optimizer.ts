@@ -34,39 +34,24 @@ export const AGGRESSIVE_OPTIMIZER: OptimizerConfig = {
 export type OptimizationPlan = { readonly kind: 'merge' | 'indexing' | 'vacuum'; readonly ids: readonly number[] };
 
 interface PlanCandidate {
-  id: number;
-  seg: Segment;
-  size: number;
+  readonly id: number;
+  readonly seg: Segment;
+  readonly size: number;
 }
 
-/** Candidate records reused by every plan (planning is synchronous; a plan keeps only ids). */
-const candidatePool: PlanCandidate[] = [];
-const candidates: PlanCandidate[] = [];
-
 /**
- * Runs after every update, so it allocates nothing unless it plans something: reused candidate
- * records sorted once; the indexing and vacuum picks are linear scans for what a sort would have
- * put first.
+ * Runs after every update, so it allocates little: one candidate list sorted once; the indexing
+ * and vacuum picks are linear scans for what a sort would have put first.
  */
 export function planOptimization(holder: SegmentHolder, cfg: OptimizerConfig): OptimizationPlan | undefined {
   if (!cfg.enabled) return undefined;
   const originals = holder.originalsView();
   const maxBytes = cfg.maxSegmentSizeKb * 1024;
-  candidates.length = originals.length;
+  const candidates: PlanCandidate[] = new Array(originals.length);
   for (let i = 0; i < originals.length; i++) {
     const [id, seg] = originals[i]!;
-    const c = (candidatePool[i] ??= { id, seg, size: 0 });
-    c.id = id;
-    c.seg = seg;
-    c.size = seg.availableVectorsSizeBytes();
-    candidates[i] = c;
+    candidates[i] = { id, seg, size: seg.availableVectorsSizeBytes() };
   }
-  // (The reused records keep the last plan's segments reachable until the next plan: one update.)
-  return planFrom(holder, cfg, maxBytes);
-}
-
-function planFrom(holder: SegmentHolder, cfg: OptimizerConfig, maxBytes: number): OptimizationPlan | undefined {
-  const originals = holder.originalsView();
 
   // merge: batches of the smallest segments whose total stays under the cap. Ordered by (size, id),
   // a total order, by insertion: a handful of segments, and Array#sort allocates.
@@ -81,34 +66,27 @@ function planFrom(holder: SegmentHolder, cfg: OptimizerConfig, maxBytes: number)
   }
   const expected = originals.length + holder.proxyCount();
   let last = Math.min(candidates.length, expected + 2 - cfg.defaultSegmentNumber);
-  // Batches are runs of the sorted candidates: only the first one's ids are ever returned.
-  let firstFrom = -1;
-  let firstLength = 0;
+  let firstBatch: number[] | undefined;
   let batchCount = 0;
   let taken = 0;
   while (taken < last) {
-    let length = 0;
+    const batch: number[] = [];
     let sum = 0;
     for (let i = taken; i < last; i++) {
       const c = candidates[i]!;
       if (sum + c.size >= maxBytes) break;
-      length++;
+      batch.push(c.id);
       sum += c.size;
     }
-    if (length < 2) break;
-    if (firstFrom < 0) {
-      firstFrom = taken;
-      firstLength = length;
-    }
+    if (batch.length < 2) break;
+    firstBatch ??= batch;
     batchCount++;
-    taken += length;
+    taken += batch.length;
     last = Math.min(candidates.length, last + 1);
   }
   // A lone batch of exactly two is held back so the segment count really drops.
-  if (firstFrom >= 0 && !(batchCount === 1 && firstLength === 2)) {
-    const ids: number[] = [];
-    for (let i = firstFrom; i < firstFrom + firstLength; i++) ids.push(candidates[i]!.id);
-    return { kind: 'merge', ids };
+  if (firstBatch !== undefined && !(batchCount === 1 && firstBatch.length === 2)) {
+    return { kind: 'merge', ids: firstBatch };
   }
 
   // indexing: the largest segment over the threshold that is not indexed yet (ties: lowest id).
