@@ -405,34 +405,16 @@ export class Shard {
    * number of proxies. When none of those changed since a plan came back empty, it would come back
    * empty again: skip it (it runs after every update). Exact comparison, no hashing.
    */
-  private readonly lastEmptyPlanInputs: number[] = [];
-  private lastPlanWasEmpty = false;
+  private lastEmptyPlanInputs: number[] | undefined;
   private planIfChanged(): ReturnType<typeof planOptimization> {
-    // Compared and recorded in place: this runs after every update.
-    const last = this.lastEmptyPlanInputs;
-    const originals = this.holder.originalsView();
-    const n = 1 + 5 * originals.length;
-    let same = this.lastPlanWasEmpty && last.length === n;
-    last.length = n;
-    const proxies = this.holder.proxyCount();
-    if (last[0] !== proxies) same = false;
-    last[0] = proxies;
-    for (let i = 0, at = 1; i < originals.length; i++, at += 5) {
-      const [id, seg] = originals[i]!;
-      const size = seg.availableVectorsSizeBytes();
-      const appendable = seg.appendable ? 1 : 0;
-      const total = seg.totalPointCount;
-      const deleted = seg.deletedPointCount;
-      if (same && (last[at] !== id || last[at + 1] !== size || last[at + 2] !== appendable || last[at + 3] !== total || last[at + 4] !== deleted)) same = false;
-      last[at] = id;
-      last[at + 1] = size;
-      last[at + 2] = appendable;
-      last[at + 3] = total;
-      last[at + 4] = deleted;
+    const inputs: number[] = [this.holder.proxyCount()];
+    for (const [id, seg] of this.holder.originalsView()) {
+      inputs.push(id, seg.availableVectorsSizeBytes(), seg.appendable ? 1 : 0, seg.totalPointCount, seg.deletedPointCount);
     }
-    if (same) return undefined;
+    const last = this.lastEmptyPlanInputs;
+    if (last !== undefined && last.length === inputs.length && last.every((x, i) => x === inputs[i])) return undefined;
     const plan = planOptimization(this.holder, this.o.optimizer);
-    this.lastPlanWasEmpty = plan === undefined;
+    this.lastEmptyPlanInputs = plan === undefined ? inputs : undefined;
     return plan;
   }
 
