@@ -22,6 +22,16 @@ describe('mergeOrderedIds', () => {
     );
   });
 
+  it('equals it too when every id is numeric (the sorted path), with repeats across lists', () => {
+    const list = fc.uniqueArray(fc.integer({ min: 0, max: 60 })).map((l) => l.sort((a, b) => a - b));
+    fc.assert(
+      fc.property(fc.array(list, { minLength: 2, maxLength: 8 }), fc.integer({ min: 0, max: 70 }), (lists, take) => {
+        expect(mergeOrderedIds(lists, take)).toEqual(naiveMerge(lists, take));
+      }),
+      { numRuns: 300, seed: 6 },
+    );
+  });
+
   it('returns a fresh array even for a single list', () => {
     const one = [1, 2, 3];
     const out = mergeOrderedIds([one], 10);

@@ -24,6 +24,9 @@ export function shardOf(id: PointId, shards: number): number {
   return h % shards;
 }
 
+/** Numeric page ids are sorted here (synchronous: one buffer serves every merge). */
+let mergeScratch = new Float64Array(512);
+
 /**
  * The first `take` distinct ids of several id-ordered lists, in id order: a k-way merge that stops
  * early (a scroll page's union across segments, without a set and a sort of everything fetched).
@@ -33,6 +36,28 @@ export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: nu
   if (lists.length === 1) {
     const only = lists[0]!;
     return only.length <= take ? only.slice() : only.slice(0, take);
+  }
+  // All numeric (UUIDs sort after numbers, so each list's last id tells): gather, sort natively,
+  // dedupe. Pages are short and many; comparing heads one output at a time cost more.
+  let total = 0;
+  let numeric = true;
+  for (let i = 0; i < lists.length; i++) {
+    const l = lists[i]!;
+    if (l.length > 0 && typeof l[l.length - 1] !== 'number') numeric = false;
+    total += l.length;
+  }
+  if (numeric) {
+    if (mergeScratch.length < total) mergeScratch = new Float64Array(Math.max(total, mergeScratch.length * 2));
+    let n = 0;
+    for (let i = 0; i < lists.length; i++) {
+      const l = lists[i]!;
+      for (let j = 0; j < l.length; j++) mergeScratch[n++] = l[j] as number;
+    }
+    const sorted = mergeScratch.subarray(0, n).sort();
+    for (let i = 0; i < n && out.length < take; i++) {
+      if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]!);
+    }
+    return out;
   }
   const heads = new Array<number>(lists.length).fill(0);
   while (out.length < take) {
