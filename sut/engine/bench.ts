@@ -135,8 +135,8 @@ export async function benchEngine(ops: number, windows: number, opts: { byKind?:
   return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0, kinds };
 }
 
-const DRAIN_AFTER_READ = 'drain after a read';
-const DRAIN_AFTER_UPDATE = 'drain after an update';
+export const DRAIN_AFTER_READ = 'drain after a read';
+export const DRAIN_AFTER_UPDATE = 'drain after an update';
 
 /** Every pending microtask runs (the optimizer worker goes until it parks), then one turn. */
 function drain(): Promise<void> {
@@ -148,7 +148,7 @@ function drain(): Promise<void> {
  * read is the bare cost of draining, and what the drains after updates take beyond that is the
  * background work those updates caused (plans, proxies, rebuilds, swaps).
  */
-function costsByKind(perKind: ReadonlyMap<string, { ops: number; ms: number }>, windowMs: number): KindCost[] {
+export function costsByKind(perKind: ReadonlyMap<string, { ops: number; ms: number }>, windowMs: number): KindCost[] {
   const out: KindCost[] = [];
   const bare = perKind.get(DRAIN_AFTER_READ);
   const bareMs = bare !== undefined && bare.ops > 0 ? bare.ms / bare.ops : 0;
