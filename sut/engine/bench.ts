@@ -135,6 +135,7 @@ export async function benchEngine(ops: number, windows: number, opts: { byKind?:
   return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0, kinds };
 }
 
+/** perKind keys of the drains (costsByKind turns them into the two lines below). */
 export const DRAIN_AFTER_READ = 'drain after a read';
 export const DRAIN_AFTER_UPDATE = 'drain after an update';
 
