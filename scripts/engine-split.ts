@@ -5,32 +5,15 @@
 // - frozen reads: each read kind of the bench's mix against an engine nobody writes to any more
 //   (the optimizer idle), fresh request objects every time, as in the bench.
 //   usage: taskset -c 0 npx tsx scripts/engine-split.ts
-import type { ReadOp, UpdateOp } from '../model/types.ts';
-import { makeOp } from '../sut/engine/bench.ts';
-import { EngineCollection } from '../sut/engine/collection.ts';
-import { mulberry32 } from '../sut/engine/testing/mulberry32.ts';
-
-const TAGS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-const isRead = (op: UpdateOp | ReadOp): op is ReadOp => op.kind === 'search' || op.kind === 'retrieve' || op.kind === 'count' || op.kind === 'scroll';
-
-async function setUp(): Promise<{ engine: EngineCollection; rng: () => number }> {
-  const engine = new EngineCollection({
-    spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
-  });
-  const rng = mulberry32(7);
-  for (let i = 1; i <= 1000; i++) {
-    await engine.apply({ kind: 'upsert', points: [{ id: i, vectors: { dense: Array.from({ length: 8 }, () => rng() * 2 - 1), dot: [rng(), rng(), rng(), rng()] }, payload: { num: i % 20, tag: TAGS[i % 8] } }] });
-  }
-  await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
-  return { engine, rng };
-}
+import type { ReadOp } from '../model/types.ts';
+import { BENCH_POOL, benchSetUp, isRead, kindOf, makeOp } from '../sut/engine/bench.ts';
 
 /** Milliseconds per pass of `ops` ops, passes back to back on one engine (the first warms up). */
 async function passes(withReads: boolean, ops: number, count: number): Promise<number[]> {
-  const { engine, rng } = await setUp();
+  const { engine, rng } = await benchSetUp();
   const out: number[] = [];
   for (let p = 0; p < count; p++) {
-    const stream = Array.from({ length: ops }, () => makeOp(rng, 1400)).filter((op) => withReads || !isRead(op));
+    const stream = Array.from({ length: ops }, () => makeOp(rng, BENCH_POOL)).filter((op) => withReads || !isRead(op));
     const t0 = performance.now(); // clock-ok: a benchmark
     for (const op of stream) {
       if (isRead(op)) await engine.read(op);
@@ -43,21 +26,21 @@ async function passes(withReads: boolean, ops: number, count: number): Promise<n
 }
 
 async function frozenReads(): Promise<Map<string, number>> {
-  const { engine, rng } = await setUp();
+  const { engine, rng } = await benchSetUp();
   for (let i = 0; i < 20_000; i++) {
-    const op = makeOp(rng, 1400);
+    const op = makeOp(rng, BENCH_POOL);
     if (!isRead(op)) await engine.apply(op);
   }
   const reads: ReadOp[] = [];
   while (reads.length < 20_000) {
-    const op = makeOp(rng, 1400);
+    const op = makeOp(rng, BENCH_POOL);
     if (isRead(op)) reads.push(op);
   }
   const cost = new Map<string, { n: number; ms: number }>();
   for (let round = 0; round < 2; round++) {
     cost.clear(); // the first round warms up
     for (const op of reads) {
-      const key = 'filter' in op && op.filter !== undefined ? `${op.kind} (filtered)` : op.kind;
+      const key = kindOf(op);
       const t0 = performance.now(); // clock-ok
       await engine.read(op);
       const c = cost.get(key) ?? { n: 0, ms: 0 };

@@ -29,7 +29,23 @@ export function makeOp(rng: () => number, pool: number): UpdateOp | ReadOp {
   return { kind: 'scroll', filter: filter(), limit: 50 };
 }
 
-function isRead(op: UpdateOp | ReadOp): op is ReadOp {
+/** Ids are drawn from 1..BENCH_POOL: ~1,000 live points at steady state with the stream's delete share. */
+export const BENCH_POOL = 1400;
+
+/** The bench's engine after set-up (1,000 points, a keyword index on `tag`) and the stream's generator. */
+export async function benchSetUp(): Promise<{ engine: EngineCollection; rng: () => number }> {
+  const engine = new EngineCollection({
+    spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
+  });
+  const rng = mulberry32(7);
+  for (let i = 1; i <= 1000; i++) {
+    await engine.apply({ kind: 'upsert', points: [{ id: i, vectors: { dense: Array.from({ length: 8 }, () => rng() * 2 - 1), dot: [rng(), rng(), rng(), rng()] }, payload: { num: i % 20, tag: TAGS[i % 8] } }] });
+  }
+  await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
+  return { engine, rng };
+}
+
+export function isRead(op: UpdateOp | ReadOp): op is ReadOp {
   return op.kind === 'search' || op.kind === 'retrieve' || op.kind === 'count' || op.kind === 'scroll';
 }
 
@@ -58,7 +74,8 @@ export interface KindCost {
   readonly timeShare: number;
 }
 
-function kindOf(op: UpdateOp | ReadOp): string {
+/** The op kind, with " (filtered)" when it carries a filter. */
+export function kindOf(op: UpdateOp | ReadOp): string {
   return 'filter' in op && op.filter !== undefined ? `${op.kind} (filtered)` : op.kind;
 }
 
@@ -73,15 +90,7 @@ function kindOf(op: UpdateOp | ReadOp): string {
  * slower and their rates are not comparable with a plain run's).
  */
 export async function benchEngine(ops: number, windows: number, opts: { byKind?: boolean } = {}): Promise<EngineBench> {
-  const engine = new EngineCollection({
-    spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
-  });
-  const rng = mulberry32(7);
-  const pool = 1400; // ~1,000 live points at steady state with this delete share
-  for (let i = 1; i <= 1000; i++) {
-    await engine.apply({ kind: 'upsert', points: [{ id: i, vectors: { dense: Array.from({ length: 8 }, () => rng() * 2 - 1), dot: [rng(), rng(), rng(), rng()] }, payload: { num: i % 20, tag: TAGS[i % 8] } }] });
-  }
-  await engine.apply({ kind: 'createFieldIndex', field: 'tag', schema: 'keyword' });
+  const { engine, rng } = await benchSetUp();
   const gcPauses: PerformanceEntry[] = [];
   const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -96,7 +105,7 @@ export async function benchEngine(ops: number, windows: number, opts: { byKind?:
   };
   let finishedBefore = 0;
   for (let w = 0; w <= windows; w++) {
-    const stream = Array.from({ length: ops }, () => makeOp(rng, pool));
+    const stream = Array.from({ length: ops }, () => makeOp(rng, BENCH_POOL));
     if (w === 1) finishedBefore = engine.optimizerStats().finished;
     const t0 = performance.now(); // clock-ok: wall time of the benchmark, outside any simulated run
     for (const op of stream) {

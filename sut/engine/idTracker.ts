@@ -111,11 +111,7 @@ export class IdTracker {
 
   setLink(id: PointId, offset: number): void {
     if (offset >= this.reverse.length) {
-      if (offset >= this.versions.length) {
-        const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
-        next.set(this.versions);
-        this.versions = next;
-      }
+      this.versionsCover(offset);
       for (let i = this.reverse.length; i <= offset; i++) {
         this.reverse.push(undefined);
         this.versions[i] = NO_VERSION;
@@ -144,17 +140,20 @@ export class IdTracker {
       this.versions[offset] = version;
       return offset;
     }
-    if (offset >= this.versions.length) {
-      const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
-      next.set(this.versions);
-      this.versions = next;
-    }
+    this.versionsCover(offset);
     ids.push(id);
     ordered.offs.push(offset);
     this.reverse.push(id);
     this.versions[offset] = version;
     this.deleted.grow(offset + 1, false);
     return offset;
+  }
+
+  private versionsCover(offset: number): void {
+    if (offset < this.versions.length) return;
+    const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));
+    next.set(this.versions);
+    this.versions = next;
   }
 
   /** Remove the forward entry and tombstone the offset. Returns the offset it had. */
