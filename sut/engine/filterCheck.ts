@@ -3,9 +3,10 @@
 // The rules are those of shared/reference/filter-semantics.md; where that text is silent we follow
 // Qdrant v1.19 and say so below.
 //
-// Speed: a Filter is compiled once into a tree of closures (cached per filter object in a WeakMap,
-// filters are immutable values) and JSON paths are parsed once (cached per key string). Checking a
-// point then allocates nothing unless a key contains a `[]` wildcard.
+// Speed: a Filter is compiled once into a tree of closures (filters are immutable values: cached per
+// filter object, and equal filters share one compilation, see compileFilter) and JSON paths are
+// parsed once (cached per key string). Checking a point then allocates nothing unless a key
+// contains a `[]` wildcard.
 //
 // Decisions where the spec is silent (each follows Qdrant v1.19 unless noted):
 // - A FieldCondition with several of match/range: the point passes if ANY of them passes (Qdrant ORs
