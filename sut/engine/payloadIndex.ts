@@ -384,6 +384,7 @@ class FieldPostings {
 // ---------------------------------------------------------------- the index
 
 const NO_PRIMARY: readonly PrimaryClause[] = [];
+const NO_OFFSETS: readonly number[] = [];
 
 /** Scratch space for sorting candidate offsets (single-threaded: reused by every index). */
 let scratch = new Int32Array(256);
@@ -681,6 +682,17 @@ export class PayloadIndex {
     if (idx.nonInteger !== null) pushPosting(idx.nonInteger, out);
   }
 
+  /** The clause's candidates when they are one ascending list of distinct offsets, else undefined. */
+  private singleRun(clause: PrimaryClause): readonly number[] | undefined {
+    if (clause.kind === 'has_id') return clause.offsets;
+    const m = clause.condition.match;
+    if (m === undefined || m === null || !('value' in m)) return undefined;
+    const idx = this.fields.get(clause.field);
+    if (idx === undefined) return undefined; // candidates() reports the broken invariant
+    const k = idx.keyOf(m.value);
+    return (k === undefined ? undefined : idx.postings.get(k)?.offs) ?? NO_OFFSETS;
+  }
+
   /**
    * Matching LIVE offsets, ascending (Qdrant's `iter_filtered_points`): without a primary clause scan
    * every live offset; otherwise enumerate the primaries' candidates, dedupe, drop tombstones and
@@ -699,6 +711,16 @@ export class PayloadIndex {
     const primary = this.mayHavePrimary(filter) ? this.estimate(filter).primary : NO_PRIMARY;
     if (primary.length === 0) {
       for (let o = 0; o < n; o++) {
+        if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
+      }
+      return out;
+    }
+    // One clause with one ascending list of distinct offsets (has_id, or a match on one key): walk
+    // it as it is. Several lists are gathered, sorted and deduplicated below.
+    const run = primary.length === 1 ? this.singleRun(primary[0]!) : undefined;
+    if (run !== undefined) {
+      for (let i = 0; i < run.length; i++) {
+        const o = run[i]!;
         if (view.isLive(o) && check(view.payload(o), view, o)) out.push(o);
       }
       return out;
