@@ -62,6 +62,11 @@ let survivors = new Int32Array(64);
  * objects in buffer order with the numeric ids first, then UUIDs, each in first-seen order.
  */
 export function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
+  return aggregate(buf, limit, ascending).hits;
+}
+
+/** aggregateHits, and whether any id came more than once (only then can a copy be superseded). */
+export function aggregate(buf: HitBuffer, limit: number, ascending: boolean): { hits: SegmentHit[]; repeated: boolean } {
   const { ids, scores, versions } = buf;
   const n = buf.length;
   if (survivors.length < n) survivors = new Int32Array(Math.max(n, survivors.length * 2));
@@ -112,5 +117,41 @@ export function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean)
   }
   const out: SegmentHit[] = new Array(top.length);
   for (let t = 0; t < top.length; t++) out[t] = buf.hit(top[t]!);
+  return { hits: out, repeated: count < n };
+}
+
+/**
+ * For each run of hits `buf[starts[r], ends[r])` (one segment's top-k), how many are copies that a
+ * newer copy of the same id elsewhere in `buf` supersedes. The aggregation drops them, so each is a
+ * slot of that segment's top-k that held nothing the result can use. Equal versions are not counted
+ * (the same copy met twice).
+ */
+export function supersededPerRun(buf: HitBuffer, starts: readonly number[], ends: readonly number[]): number[] {
+  const { ids, versions } = buf;
+  const n = buf.length;
+  // The newest version of each id: numeric ids through the scratch table (id -> index of the
+  // newest hit), UUIDs through a map.
+  scratchIds.reset(n);
+  let uuids: IdMap<number> | undefined;
+  const newestAt = (i: number): number => {
+    const id = ids[i]!;
+    return typeof id === 'number' ? scratchIds.get(id) : uuids!.get(id)!;
+  };
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    if (typeof id === 'number') {
+      const at = scratchIds.get(id);
+      if (at < 0 || versions[i]! > versions[at]!) scratchIds.set(id, i);
+    } else {
+      const at = (uuids ??= new IdMap<number>()).get(id);
+      if (at === undefined || versions[i]! > versions[at]!) uuids.set(id, i);
+    }
+  }
+  const out: number[] = [];
+  for (let r = 0; r < starts.length; r++) {
+    let wasted = 0;
+    for (let i = starts[r]!; i < ends[r]!; i++) if (versions[i]! < versions[newestAt(i)]!) wasted++;
+    out.push(wasted);
+  }
   return out;
 }

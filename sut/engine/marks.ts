@@ -7,6 +7,7 @@ export type MarkName =
   | 'delete-during-slow-phase'
   | 'search-with-mask'
   | 'search-with-has-id-exclusion'
+  | 'search-slot-superseded'
   | 'cow-move'
   | 'cow-during-finish'
   | 'cancel-unwrap'

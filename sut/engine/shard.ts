@@ -5,7 +5,7 @@ import type { FieldSchema, Filter, PointId, UpdateOp, VectorParams } from '../..
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
-import { aggregateHits, giveHitBuffer, takeHitBuffer } from './hitBuffer.ts';
+import { aggregate, aggregateHits, giveHitBuffer, supersededPerRun, takeHitBuffer, type HitBuffer } from './hitBuffer.ts';
 import { idOrder, mergeOrderedIds } from './ids.ts';
 import { IdMap, IdSet } from './idMap.ts';
 import { scratchIds } from './numericIdTable.ts';
@@ -278,14 +278,51 @@ export class Shard {
   private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
     const all = takeHitBuffer();
     try {
+      const starts: number[] = new Array(list.length);
+      const ends: number[] = new Array(list.length);
       for (let i = 0; i < list.length; i++) {
         if (i > 0 && this.preemptible) await this.y('read.segment');
+        starts[i] = all.length;
         list[i].searchInto(req, all);
+        ends[i] = all.length;
       }
+      const first = aggregate(all, req.limit, ascending);
+      if (!first.repeated || !this.researchWastedSlots(list, req, all, starts, ends)) return first.hits;
       return aggregateHits(all, req.limit, ascending);
     } finally {
       giveHitBuffer(all);
     }
+  }
+
+  /**
+   * A segment whose top-k held copies that newer copies elsewhere supersede (a copy-on-write move
+   * overlapping this search) wasted those slots: Qdrant can then miss a point that never changed.
+   * Search such a segment again with its limit raised by the wasted slots, until every full list
+   * has `limit` usable hits (NOTES.md, "Engine deviations"). Synchronous: no other task runs
+   * between the re-searches. Returns whether any segment was searched again.
+   */
+  private researchWastedSlots(list: readonly SegmentEntry[], req: SearchRequest, all: HitBuffer, starts: number[], ends: number[]): boolean {
+    const limits: number[] = list.map(() => req.limit);
+    let researched = false;
+    for (;;) {
+      const wasted = supersededPerRun(all, starts, ends);
+      let again = false;
+      for (let s = 0; s < list.length; s++) {
+        // A list shorter than its limit had nothing more to give.
+        if (wasted[s] === 0 || ends[s]! - starts[s]! < limits[s]!) continue;
+        const want = req.limit + wasted[s]!;
+        if (want <= limits[s]!) continue;
+        limits[s] = want;
+        starts[s] = all.length;
+        list[s]!.searchInto({ ...req, limit: want }, all);
+        ends[s] = all.length;
+        again = true;
+      }
+      if (!again) break;
+      researched = true;
+    }
+    if (researched) this.o.marks.hit('search-slot-superseded');
+    return researched;
   }
 
   /** Visit segments in read order; keep each id's record with the highest version. */
