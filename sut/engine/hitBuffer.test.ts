@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
 import { idOrder, keyOf } from './ids.ts';
 import type { SegmentHit } from './record.ts';
-import { aggregateHits, HitBuffer } from './hitBuffer.ts';
+import { aggregate, aggregateHits, HitBuffer, supersededPerRun } from './hitBuffer.ts';
 
 /** The aggregation spelled out: per id the max-version hit (better score among equals), sorted, cut. */
 function naiveAggregate(hits: readonly SegmentHit[], limit: number, ascending: boolean): SegmentHit[] {
@@ -46,5 +46,31 @@ describe('aggregateHits (BatchResultAggregator)', () => {
       { id: 8, score: 0.5, version: 1 },
       { id: 7, score: 0.1, version: 2 },
     ]);
+  });
+});
+
+describe('supersededPerRun', () => {
+  it('counts, per run, the hits at a lower version than the newest hit of their id anywhere', () => {
+    const runs = fc.array(fc.array(hit, { maxLength: 12 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(runs, (lists) => {
+        const all = lists.flat();
+        const newest = new Map<string, number>();
+        for (const h of all) newest.set(keyOf(h.id), Math.max(newest.get(keyOf(h.id)) ?? -Infinity, h.version));
+        const starts: number[] = [];
+        const ends: number[] = [];
+        let at = 0;
+        for (const l of lists) {
+          starts.push(at);
+          at += l.length;
+          ends.push(at);
+        }
+        const buf = HitBuffer.of(all);
+        expect(supersededPerRun(buf, starts, ends)).toEqual(lists.map((l) => l.filter((h) => h.version < newest.get(keyOf(h.id))!).length));
+        // aggregate() says an id repeated exactly when there is something to compare
+        expect(aggregate(buf, 5, false).repeated).toBe(new Set(all.map((h) => keyOf(h.id))).size < all.length);
+      }),
+      { numRuns: 300, seed: 5 },
+    );
   });
 });
