@@ -25,15 +25,15 @@ function base(n = 3) {
 }
 
 const covered = new Set<string>();
-function scenario(fault: string, title: string, body: (mode: Mode) => Promise<void>): void {
+/** The rig is built here, from the scenario's own fault name, so coverage and switches cannot drift apart. */
+function scenario(fault: string, title: string, body: (rig: Rig, mode: Mode) => Promise<void>): void {
   covered.add(fault);
   describe(fault, () => {
-    for (const mode of MODES) it(`${title} [${mode}]`, () => body(mode));
+    for (const mode of MODES) it(`${title} [${mode}]`, () => body(rigFor(fault, mode), mode));
   });
 }
 
-scenario('proxy-mask-early-snapshot', 'an upsert between proxy construction and the write upgrade is missing from exact search once the proxy records a delete', async (mode) => {
-  const rig = rigFor('proxy-mask-early-snapshot', mode);
+scenario('proxy-mask-early-snapshot', 'an upsert between proxy construction and the write upgrade is missing from exact search once the proxy records a delete', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('proxy.unsynced'); // the proxy exists; with the fault its mask is already copied
   await rig.apply(upsert(pt(4, 4, 0, { color: 'red', n: 4 }))); // a new offset in the still-appendable input
@@ -64,8 +64,7 @@ scenario('proxy-mask-early-snapshot', 'an upsert between proxy construction and 
   expect(await rig.searchIds([0, 0], RED)).toEqual([2, 3, 4]);
 });
 
-scenario('ghost-unchecked-resolve', 'a delete in the unsynced window comes back from unfiltered search once the mask is in use', async (mode) => {
-  const rig = rigFor('ghost-unchecked-resolve', mode);
+scenario('ghost-unchecked-resolve', 'a delete in the unsynced window comes back from unfiltered search once the mask is in use', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('proxy.unsynced');
   await rig.apply(del(2)); // tombstones the raw input's offset 1; its vector stays
@@ -84,8 +83,7 @@ scenario('ghost-unchecked-resolve', 'a delete in the unsynced window comes back 
   expect(await rig.searchIds([2.2, 0], RED)).toEqual([3]);
 });
 
-scenario('cancel-drops-proxy-changes', 'a delete and an overwrite during the slow phase come back after a cancellation', async (mode) => {
-  const rig = rigFor('cancel-drops-proxy-changes', mode);
+scenario('cancel-drops-proxy-changes', 'a delete and an overwrite during the slow phase come back after a cancellation', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('opt.slow.built');
   await rig.apply(del(1)); // recorded by the proxy only
@@ -116,8 +114,7 @@ scenario('cancel-drops-proxy-changes', 'a delete and an overwrite during the slo
   expect(await rig.retrieve([2])).toEqual([{ id: 2, payload: { color: 'blue', n: 2 } }]);
 });
 
-scenario('merge-resurrects-tombstone', 'a deleted point comes back when its tombstone is the highest-version copy in a merge', async (mode) => {
-  const rig = rigFor('merge-resurrects-tombstone', mode);
+scenario('merge-resurrects-tombstone', 'a deleted point comes back when its tombstone is the highest-version copy in a merge', async (rig, mode) => {
   await rig.apply(base(4));
   await rig.apply(del(2)); // a tombstone (version = the delete's op) in the segment to be optimized
   expect(await rig.retrieveIds([2])).toEqual([]);
@@ -134,8 +131,7 @@ scenario('merge-resurrects-tombstone', 'a deleted point comes back when its tomb
   }
 });
 
-scenario('finish-skips-delete-diff', 'a delete after snapshot #1 of the slow phase is lost at the swap', async (mode) => {
-  const rig = rigFor('finish-skips-delete-diff', mode);
+scenario('finish-skips-delete-diff', 'a delete after snapshot #1 of the slow phase is lost at the swap', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('opt.slow.built');
   await rig.apply(del(1)); // before snapshot #1: applied to the optimized segment in both modes
@@ -155,8 +151,7 @@ scenario('finish-skips-delete-diff', 'a delete after snapshot #1 of the slow pha
   }
 });
 
-scenario('merge-loses-vector-deletes', 'a deleted named vector is live again after the merge', async (mode) => {
-  const rig = rigFor('merge-loses-vector-deletes', mode);
+scenario('merge-loses-vector-deletes', 'a deleted named vector is live again after the merge', async (rig, mode) => {
   const HAS_V: Filter = { must: [{ has_vector: 'v' }] };
   await rig.apply(base(4));
   expect(await rig.apply({ kind: 'deleteVectors', ids: [1], names: ['v'] })).toEqual({ status: 'ok' });
@@ -175,8 +170,7 @@ scenario('merge-loses-vector-deletes', 'a deleted named vector is live again aft
   }
 });
 
-scenario('proxy-version-ignores-deletes', 'set_payload by id on a point deleted while proxied: ok and resurrected (fault) vs not-found', async (mode) => {
-  const rig = rigFor('proxy-version-ignores-deletes', mode);
+scenario('proxy-version-ignores-deletes', 'set_payload by id on a point deleted while proxied: ok and resurrected (fault) vs not-found', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('opt.slow.built');
   await rig.apply(del(1)); // the proxy records the delete
@@ -195,8 +189,7 @@ scenario('proxy-version-ignores-deletes', 'set_payload by id on a point deleted 
   expect(await rig.retrieveIds([1])).toEqual(mode === 'fault' ? [1] : []);
 });
 
-scenario('cow-delete-before-insert', 'a read between the two halves of a copy-on-write move sees the point nowhere', async (mode) => {
-  const rig = rigFor('cow-delete-before-insert', mode);
+scenario('cow-delete-before-insert', 'a read between the two halves of a copy-on-write move sees the point nowhere', async (rig, mode) => {
   await rig.apply(base());
   await rig.optIdle(); // 1..3 now live in the non-appendable optimized segment
   const u = rig.startApply(setPayload([1], { color: 'blue' })); // a CoW into the appendable segment
@@ -218,8 +211,7 @@ scenario('cow-delete-before-insert', 'a read between the two halves of a copy-on
   expect(await rig.count()).toBe(3);
 });
 
-scenario('finish-without-updates-lock', 'a delete between the finish phase reading the proxies and the swap is lost', async (mode) => {
-  const rig = rigFor('finish-without-updates-lock', mode);
+scenario('finish-without-updates-lock', 'a delete between the finish phase reading the proxies and the swap is lost', async (rig, mode) => {
   await rig.apply(base());
   await rig.optUntil('finish.deletes-applied');
   const u = rig.startApply(del(1)); // a delete of a wrapped point
@@ -240,8 +232,7 @@ scenario('finish-without-updates-lock', 'a delete between the finish phase readi
   }
 });
 
-scenario('count-sums-segments', 'an exact count during a copy-on-write move counts the point twice', async (mode) => {
-  const rig = rigFor('count-sums-segments', mode);
+scenario('count-sums-segments', 'an exact count during a copy-on-write move counts the point twice', async (rig, mode) => {
   await rig.apply(base());
   await rig.optIdle();
   const u = rig.startApply(setPayload([1], { color: 'blue' }));

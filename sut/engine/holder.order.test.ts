@@ -1,11 +1,8 @@
-// Engine bug (holder.ts): the holder documents Qdrant's BTreeMap order, "ids ascending within each
-// map" (entries(), line 69) and "ties: lowest id" (smallestAppendable, line 98), but its maps are
-// JS Maps, which iterate in insertion order. `replace()` is remove + insert, so an id that was
-// proxied and then put back (cancelled optimization, snapshot teardown) moves to the END of its
-// map. From then on entries()/readOrder()/appendableSegments() are not id-ascending, an
-// equal-size tie in smallestAppendable() goes to the higher id, and cowDestination() ("the first
-// appendable segment") changes. No read result changes (reads dedup by version), but where new
-// points and CoW moves land differs from the documented (and Qdrant's) rule.
+// Regression tests for a fixed holder bug: its maps were JS Maps iterated in insertion order, so an
+// id that was proxied and then put back (cancelled optimization, snapshot teardown) moved to the end
+// of its map, breaking Qdrant's BTreeMap order ("ids ascending") that entries(), readOrder(),
+// smallestAppendable()'s tie-break and cowDestination() rely on. No read result changed (reads dedup
+// by version), but where new points and CoW moves landed did. The holder now orders by id.
 import { describe, expect, it } from 'vitest';
 import { CLEAN } from '../faults.ts';
 import { PassThroughExecutor } from './executor.ts';
@@ -14,7 +11,7 @@ import { Marks } from './marks.ts';
 import { UnsyncedProxySegment } from './proxySegment.ts';
 import { segment } from './testing/fixtures.ts';
 
-describe('SegmentHolder order after replace (BUG: insertion order, not id order)', () => {
+describe('SegmentHolder order after replace (regression: id order, not insertion order)', () => {
   it('entries() stay id-ascending within each map after a proxy is put back', () => {
     const h = new SegmentHolder(new PassThroughExecutor());
     const s1 = segment(true);

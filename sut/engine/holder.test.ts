@@ -98,15 +98,14 @@ describe('SegmentHolder', () => {
 
   it('smallestAppendable picks the smallest vector size, ties to the lowest id; cowDestination the first', () => {
     const h = newHolder();
-    h.add(filledSegment([1, 2, 3]));
-    h.add(filledSegment([4]));
-    h.add(filledSegment([5]));
+    const s1 = filledSegment([1, 2, 3]);
+    const s2 = filledSegment([4]);
+    const s3 = filledSegment([5]);
+    for (const s of [s1, s2, s3]) h.add(s);
     h.add(segment(false)); // non-appendable never chosen
-    const [, s2] = h.appendableSegments()[1];
-    expect(h.smallestAppendable()).toBe(s2);
-    expect(h.cowDestination()).toBe(h.appendableSegments()[0][1]);
+    expect(h.smallestAppendable()).toBe(s2); // s2 and s3 tie: the lower id wins
+    expect(h.cowDestination()).toBe(s1);
     // vector size, not point count: vector-deleted points do not count
-    const [, s1] = h.appendableSegments()[0];
     for (const id of [1, 2, 3]) s1.applyMutation(10, id, { kind: 'deleteVectors', names: ['v'] });
     expect(h.smallestAppendable()).toBe(s1);
   });

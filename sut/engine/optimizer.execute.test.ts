@@ -5,7 +5,8 @@ import { PassThroughExecutor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
 import { NO_VERSION } from './idTracker.ts';
 import { buildOptimized, executeOptimization, type OptimizationHandle } from './optimizer.ts';
-import { ProxySegment } from './proxySegment.ts';
+import { Marks } from './marks.ts';
+import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
 import { Segment } from './segment.ts';
 import { ScriptedExecutor } from './testing/scriptedExecutor.ts';
 import { Rig, del, filledSegment, makeContext, pt, segment, setPayload, sorted, upsert, upsertMutation } from './testing/fixtures.ts';
@@ -84,7 +85,7 @@ describe('executeOptimization: proxying phase', () => {
     expect(holder.entries().map(([id]) => id)).toEqual([2, 3]);
   });
 
-  it('a plan naming a missing segment or a proxy is skipped and releases the upgradable lock', async () => {
+  it('a plan naming a missing segment is skipped and releases the upgradable lock', async () => {
     const ex = new ScriptedExecutor();
     const holder = new SegmentHolder(ex);
     holder.add(filledSegment([1, 2, 3]));
@@ -95,6 +96,24 @@ describe('executeOptimization: proxying phase', () => {
     expect(handle.phase).toBe('done');
     expect(holder.lock.state).toEqual({ readers: 0, upgradable: false, writer: false });
     expect(holder.get(1)).toBeInstanceOf(Segment);
+  });
+
+  it('a plan naming a segment that is already proxied (another optimization owns it) is skipped, leaving the proxy', async () => {
+    const ex = new ScriptedExecutor();
+    const holder = new SegmentHolder(ex);
+    const input = filledSegment([1, 2, 3]);
+    holder.add(input);
+    holder.add(filledSegment([4]));
+    const proxy = new UnsyncedProxySegment(input, CLEAN, new Marks()).finalize();
+    holder.replace(1, proxy);
+    const ctx = makeContext(holder, ex);
+    const handle: OptimizationHandle = { cancelled: false, phase: 'proxying' };
+    const t = ex.start('opt', () => executeOptimization({ kind: 'merge', ids: [1, 2] }, ctx, handle));
+    expect(await ex.runToEnd(t)).toBe('skipped');
+    expect(holder.lock.state).toEqual({ readers: 0, upgradable: false, writer: false });
+    expect(holder.get(1)).toBe(proxy);
+    expect(holder.get(2)).toBeInstanceOf(Segment);
+    expect(holder.size).toBe(2);
   });
 });
 

@@ -138,7 +138,7 @@ describe('ProxySegment reads', () => {
 });
 
 describe('propagateToWrapped', () => {
-  it('applies index changes first, then deletes, and clears the maps', () => {
+  it('propagates a delete and an index change to the wrapped segment and clears the maps', () => {
     const s = wrappedWith(3);
     const p = proxyOf(s);
     p.deletePoint(6, 2);

@@ -117,12 +117,12 @@ describe('Segment id-ordered reads', () => {
     );
   });
 
-  it('a later page of the same scroll reuses the completed tail scan only while the segment is unwritten', () => {
+  it('later pages of one scroll stay exact around the tail-scan cache: before and after writes invalidate it', () => {
     const s = build([], false);
     for (let id = 1; id <= 10; id++) apply(s, { t: 'up', id, tag: id % 2 }, id);
     const red = tagFilter('red'); // even ids
     expect(s.readFilteredPage(red, 3, 50)).toEqual([4, 6, 8, 10]); // reaches the end: cached
-    expect(s.readFilteredPage(red, 7, 50)).toEqual([8, 10]); // answered from the cache
+    expect(s.readFilteredPage(red, 7, 50)).toEqual([8, 10]); // may be answered from the cache
     apply(s, { t: 'tag', id: 9, tag: 0 }, 11); // a write between pages
     apply(s, { t: 'del', id: 8 }, 12);
     expect(s.readFilteredPage(red, 7, 50)).toEqual([9, 10]);
@@ -130,12 +130,12 @@ describe('Segment id-ordered reads', () => {
     expect(s.readFilteredPage(tagFilter('red'), 9, 1)).toEqual([9]);
   });
 
-  it('the index path keeps every match from its offset on for the next pages, and only those', () => {
+  it('pages stay exact when the index path keeps its matches for the next pages (a page before them, a write after)', () => {
     const s = build([], true);
     for (let id = 1; id <= 40; id++) apply(s, { t: 'up', id, tag: id <= 12 ? 0 : 1 }, id); // red: 1..12
     const red = tagFilter('red');
-    expect(s.readFilteredPage(red, 3, 6)).toEqual([3, 4, 5, 6, 7, 8]); // 6 of 12 matches in 40 points: the index path
-    expect(s.readFilteredPage(red, 9, 6)).toEqual([9, 10, 11, 12]); // the kept matches
+    expect(s.readFilteredPage(red, 3, 6)).toEqual([3, 4, 5, 6, 7, 8]); // 6 of 12 matches in 40 points: should_pre_filter picks the index
+    expect(s.readFilteredPage(red, 9, 6)).toEqual([9, 10, 11, 12]); // answerable from the kept matches
     expect(s.readFilteredPage(red, 1, 6)).toEqual([1, 2, 3, 4, 5, 6]); // before the kept ones: asked again
     apply(s, { t: 'del', id: 10 }, 41);
     expect(s.readFilteredPage(red, 9, 6)).toEqual([9, 11, 12]);
