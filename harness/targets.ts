@@ -3,7 +3,7 @@
 import type { CollectionSpec, Target } from '../model/types.ts';
 import type { Executor } from '../sut/engine/executor.ts';
 import { EngineCollection } from '../sut/engine/collection.ts';
-import { switchesFor } from '../sut/faults.ts';
+import { FAULTS, switchesFor } from '../sut/faults.ts';
 import type { OptimizerSettings } from '../scenarios/types.ts';
 
 export interface TargetIntrospection {
@@ -32,6 +32,9 @@ export class TargetUnavailableError extends Error {}
 export class UnknownTargetError extends Error {}
 
 export const TARGETS = ['engine', 'qdrant'] as const;
+
+/** The catalogued fault names (a trace header naming another one is rejected at load). */
+export const FAULT_NAMES: readonly string[] = FAULTS.map((f) => f.name);
 
 export function buildTarget(req: TargetRequest): BuiltTarget {
   switch (req.kind) {

@@ -1,5 +1,6 @@
-// A trace header naming an unknown strategy or target is bad input: loadTrace names line 1, and
-// the CLI exits 2 with one line (it once crashed with a stack trace out of `new SoakSession`).
+// A trace header naming an unknown strategy, target or fault, or a step with a malformed filter, is
+// bad input: loadTrace names the line, and the CLI exits 2 with one line (an unknown strategy once
+// crashed with a stack trace out of `new SoakSession`; a `match: {text}` condition out of the model).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { replayTrace, runSoak } from '../soak/runner.ts';
 import { parseTrace, TraceFormatError } from '../trace/trace.ts';
-import { soak } from './cliTesting.ts';
+import { expectUsage, soak } from './cliTesting.ts';
 
 let dir: string;
 let lines: string[];
@@ -40,10 +41,11 @@ function withHeader(patch: (h: Record<string, any>) => void): string { // eslint
 const cases: [string, (h: Record<string, any>) => void][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
   ['an unknown strategy', (h) => void (h.options.strategy = 'bogus')],
   ['an unknown target', (h) => void (h.target = 'bogus')],
+  ['an unknown fault', (h) => void (h.faults = ['bogus'])],
 ];
 
-describe('replay of a trace whose header names an unknown strategy or target', () => {
-  it.each(cases)('%s: the library rejects it as bad input (TraceFormatError on line 1, or an error verdict), never throws', async (_name, patch) => {
+describe('replay of a trace whose header names an unknown strategy, target or fault', () => {
+  it.each(cases)('%s: the library rejects it as bad input (TraceFormatError on line 1), never runs it', async (_name, patch) => {
     const text = withHeader(patch);
     let outcome: string;
     try {
@@ -53,15 +55,26 @@ describe('replay of a trace whose header names an unknown strategy or target', (
     } catch (e) {
       outcome = e instanceof TraceFormatError ? `TraceFormatError line ${e.line}` : `threw ${(e as Error).constructor.name}: ${(e as Error).message}`;
     }
-    expect(['TraceFormatError line 1', 'verdict error']).toContain(outcome);
+    expect(outcome).toBe('TraceFormatError line 1');
   });
 
   it.each(cases)('%s: `soak replay` exits 2 with one line and no stack trace', (name, patch) => {
     const p = join(dir, `bad-header-${name.replace(/\W+/g, '-')}.ndjson`);
     writeFileSync(p, withHeader(patch));
     const r = soak(['replay', p, '--out', join(dir, 'out'), '--no-ui']);
-    expect(r.stderr).not.toContain('internal error');
-    expect(r.stderr).not.toContain('    at ');
-    expect(r.status).toBe(2);
+    expectUsage(r, /trace line 1: header\.(options\.strategy|target|faults)/);
+  });
+});
+
+describe('replay of a trace with a malformed filter condition', () => {
+  it('`soak replay` exits 2 with one line naming the step line and the defect', () => {
+    const i = lines.findIndex((l, k) => k > 0 && JSON.parse(l).t === 'read');
+    expect(i).toBeGreaterThan(0);
+    const step = JSON.parse(lines[i]);
+    step.op = { kind: 'count', filter: { must: [{ key: 'tag', match: { text: 'x' } }] } };
+    const p = join(dir, 'bad-match.ndjson');
+    writeFileSync(p, [...lines.slice(0, i), JSON.stringify(step), ...lines.slice(i + 1)].join('\n') + '\n');
+    const r = soak(['replay', p, '--out', join(dir, 'out'), '--no-ui']);
+    expectUsage(r, new RegExp(`trace line ${i + 1}: .*match must have exactly one of value/any/except \\(got 'text'\\)`));
   });
 });

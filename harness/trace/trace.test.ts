@@ -146,6 +146,8 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(0, { ...header(), seed: 1.5 }), 1, /seed/);
     expectBadLine(withLine(0, { ...header(), options: { ...header().options, readers: -1 } }), 1, /options\.readers/);
     expectBadLine(withLine(0, { ...header(), faults: 'count-sums-segments' }), 1, /faults/);
+    expectBadLine(withLine(0, { ...header(), faults: ['count-sums-segments', 'no-such-fault'] }), 1, /unknown fault 'no-such-fault'/);
+    expect(parseTrace(withLine(0, { ...header(), faults: ['count-sums-segments'] })).header.faults).toEqual(['count-sums-segments']);
     expectBadLine(withLine(0, { ...header(), target: 7 }), 1, /target/);
   });
 
@@ -206,6 +208,35 @@ describe('parseTrace names the first bad line', () => {
     const d = findStep((x) => x.t === 'update' && x.op.kind === 'upsert');
     const u = stepAt(d);
     expectBadLine(withLine(d, { ...u, op: { ...u.op, points: [{ ...u.op.points[0], id: -3 }] } }), d + 1, /valid id/);
+  });
+
+  it('a malformed filter condition names what is wrong (it never reaches the model or the engine)', () => {
+    const r = findStep((s) => s.t === 'read');
+    const count = (filter: unknown): Json => ({ ...stepAt(r), op: { kind: 'count', filter } });
+    const field = (cond: Json): Json => count({ must: [{ key: 'num', ...cond }] });
+    // well-formed ones are accepted, so each failure below is its own defect
+    for (const ok of [{ match: { value: 3 } }, { match: { any: ['a', 2] } }, { match: { except: [] } }, { range: {} }, { range: { gte: 1, lt: 2.5 } }, { values_count: { lte: 2 } }]) {
+      expect(() => parseTrace(withLine(r, field(ok)))).not.toThrow();
+    }
+    expect(() => parseTrace(withLine(r, count({ min_should: { conditions: [], min_count: 0 } })))).not.toThrow();
+    const bad: [Json, RegExp][] = [
+      [{ match: true }, /field condition 'num': match must be \{value\}, \{any\} or \{except\}/],
+      [{ match: { text: 'x' } }, /match must have exactly one of value\/any\/except \(got 'text'\)/],
+      [{ match: { value: 1, any: [1] } }, /exactly one of value\/any\/except/],
+      [{ match: {} }, /got none/],
+      [{ match: { value: [1] } }, /value must be a string, a finite number or a boolean/],
+      [{ match: { value: null } }, /value must be/],
+      [{ match: { any: 'x' } }, /any must be a list of strings and finite numbers/],
+      [{ match: { except: [null] } }, /except must be a list/],
+      [{ range: { gte: 'x' } }, /range bound gte must be a finite number/],
+      [{ range: { between: 1 } }, /range has an unknown bound 'between'/],
+      [{ values_count: 2 }, /values_count must be an object of lt\/gt\/lte\/gte bounds/],
+      [{ match: { value: 1 }, geo: {} }, /field condition 'num' has an unknown member 'geo'/],
+    ];
+    for (const [cond, pattern] of bad) expectBadLine(withLine(r, field(cond)), r + 1, pattern);
+    expectBadLine(withLine(r, count({ min_should: { conditions: [], min_count: -1 } })), r + 1, /min_should must be/);
+    expectBadLine(withLine(r, count({ min_should: { conditions: [], min_count: 1.5 } })), r + 1, /min_should must be/);
+    expectBadLine(withLine(r, count({ should: null })), r + 1, /not an object/);
   });
 
   it('an overlap with more reads than the run had readers', () => {

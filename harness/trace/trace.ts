@@ -7,7 +7,7 @@ import type { Step } from '../stream/step.ts';
 import { isDecisionString } from '../scheduler/scheduler.ts';
 import { validateStep } from './validate.ts';
 import { STRATEGIES } from '../scheduler/strategies.ts';
-import { TARGETS } from '../targets.ts';
+import { FAULT_NAMES, TARGETS } from '../targets.ts';
 
 /** No step needs more decisions than the scheduler's own per-step limit. */
 const MAX_RUN = 1_000_000;
@@ -110,6 +110,8 @@ function validateHeader(h: unknown): TraceHeader {
     throw new TraceFormatError(1, `header.options.strategy must be one of ${STRATEGIES.join(', ')}`);
   }
   if (!Array.isArray(h.faults) || !h.faults.every((f) => typeof f === 'string')) throw new TraceFormatError(1, 'header.faults must be a list of names');
+  const unknown = (h.faults as string[]).find((f) => !FAULT_NAMES.includes(f));
+  if (unknown !== undefined) throw new TraceFormatError(1, `header.faults names an unknown fault '${unknown}' (see \`soak faults\`)`);
   if (typeof h.target !== 'string' || !(TARGETS as readonly string[]).includes(h.target)) {
     throw new TraceFormatError(1, `header.target must be one of ${TARGETS.join(', ')}`);
   }

@@ -43,7 +43,9 @@ function checkFilter(x: unknown, what: string, depth = 0): string | undefined {
   }
   if (x.min_should !== undefined) {
     const m = x.min_should;
-    if (!isObj(m) || !Array.isArray(m.conditions) || typeof m.min_count !== 'number') return `${what}.min_should is malformed`;
+    if (!isObj(m) || !Array.isArray(m.conditions) || !Number.isSafeInteger(m.min_count) || (m.min_count as number) < 0) {
+      return `${what}.min_should must be {conditions: [...], min_count: a whole number >= 0}`;
+    }
     for (const c of m.conditions) {
       const p = checkCondition(c, `${what}.min_should`, depth + 1);
       if (p) return p;
@@ -52,11 +54,49 @@ function checkFilter(x: unknown, what: string, depth = 0): string | undefined {
   return undefined;
 }
 
+const isScalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x));
+const isStringOrNumber = (x: unknown): boolean => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x));
+
+/** Exactly one of {value}, {any: [...]}, {except: [...]} (model/types.ts MatchCondition). */
+function checkMatch(m: unknown): string | undefined {
+  if (!isObj(m)) return 'must be {value}, {any} or {except}';
+  const keys = Object.keys(m);
+  if (keys.length !== 1 || !['value', 'any', 'except'].includes(keys[0]!)) {
+    return `must have exactly one of value/any/except (got ${keys.map((k) => `'${k}'`).join(', ') || 'none'})`;
+  }
+  if ('value' in m) return isScalar(m.value) ? undefined : 'value must be a string, a finite number or a boolean';
+  const list = m[keys[0]!];
+  return Array.isArray(list) && list.every(isStringOrNumber) ? undefined : `${keys[0]} must be a list of strings and finite numbers`;
+}
+
+/** Bounds lt/gt/lte/gte, each a finite number when present. */
+function checkRange(r: unknown): string | undefined {
+  if (!isObj(r)) return 'must be an object of lt/gt/lte/gte bounds';
+  for (const [k, v] of Object.entries(r)) {
+    if (!['lt', 'gt', 'lte', 'gte'].includes(k)) return `has an unknown bound '${k}'`;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `bound ${k} must be a finite number`;
+  }
+  return undefined;
+}
+
 function checkCondition(c: unknown, what: string, depth: number): string | undefined {
   if (!isObj(c)) return `${what} has a condition that is not an object`;
   if ('key' in c) {
     if (typeof c.key !== 'string') return `${what}: condition key must be a string`;
-    if (c.match === undefined && c.range === undefined && c.values_count === undefined) return `${what}: field condition '${c.key}' has no match/range/values_count`;
+    const at = `${what}: field condition '${c.key}'`;
+    for (const k of Object.keys(c)) {
+      if (!['key', 'match', 'range', 'values_count'].includes(k)) return `${at} has an unknown member '${k}'`;
+    }
+    if (c.match === undefined && c.range === undefined && c.values_count === undefined) return `${at} has no match/range/values_count`;
+    if (c.match !== undefined) {
+      const p = checkMatch(c.match);
+      if (p) return `${at}: match ${p}`;
+    }
+    for (const k of ['range', 'values_count'] as const) {
+      if (c[k] === undefined) continue;
+      const p = checkRange(c[k]);
+      if (p) return `${at}: ${k} ${p}`;
+    }
     return undefined;
   }
   if ('has_id' in c) return checkIds(c.has_id, `${what}.has_id`);
