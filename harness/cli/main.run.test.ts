@@ -1,12 +1,13 @@
 // `soak run` and `soak replay` end to end through bin/soak.mjs: exit codes, report.json (the
 // DESIGN §6 contract) and the printed trace path.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { runSoak } from '../soak/runner.ts';
-import { expectUsage, soak } from './cliTesting.ts';
+import { ROOT, expectUsage, soak } from './cliTesting.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
@@ -47,6 +48,60 @@ describe('soak run (clean)', () => {
     expect(lines).toHaveLength(202);
     expect(JSON.parse(lines[201])).toEqual({ verdict: 'pass', steps: 200 });
   });
+});
+
+describe('soak run: determinism through the CLI', () => {
+  it('the same seed and options give a byte-identical trace and report.json (wall-clock fields aside)', () => {
+    const a = join(dir, 'det-a');
+    const b = join(dir, 'det-b');
+    for (const out of [a, b]) {
+      const r = soak(['run', '--seed', '8', '--ops', '300', '--scenario', 'proxy-race', '--strategy', 'pct', '--out', out, '--no-ui']);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(readFileSync(join(a, 'trace.ndjson'), 'utf8')).toBe(readFileSync(join(b, 'trace.ndjson'), 'utf8'));
+    // elapsedMs and opsPerSec are wall time by design, and each run names its own trace path;
+    // every other byte must match
+    const strip = (p: string): string =>
+      readFileSync(p, 'utf8')
+        .replace(/"(elapsedMs|opsPerSec)": [0-9.e+-]+/g, '"$1": 0')
+        .replace(/"trace": "[^"]*"/, '"trace": "-"');
+    const ra = strip(join(a, 'report.json'));
+    expect(ra).toBe(strip(join(b, 'report.json')));
+    expect(ra).toContain('"elapsedMs": 0'); // the masking really applied to the written format
+  });
+});
+
+describe('soak run: Ctrl-C', () => {
+  it('SIGINT stops after the current step: exit 130, an interrupted report, and a trace that replays', async () => {
+    const out = join(dir, 'sigint');
+    const child = spawn(process.execPath, ['bin/soak.mjs', 'run', '--seed', '6', '--ops', '1000000', '--out', out, '--no-ui'], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // wait (no time assertion) until the run has written some steps, then interrupt it
+    const trace = join(out, 'trace.ndjson');
+    while (!existsSync(trace) || statSync(trace).size < 20_000) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).not.toContain('    at ');
+    const rep = readJson(join(out, 'report.json'));
+    expect(rep.verdict).toBe('pass'); // no divergence in the steps that ran
+    expect(rep.interrupted).toBe(true);
+    expect(rep.opsExecuted).toBeGreaterThan(0);
+    expect(rep.opsExecuted).toBeLessThan(1_000_000);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1])).toEqual({ verdict: 'interrupted', steps: rep.opsExecuted, message: 'interrupted' });
+    expect(lines).toHaveLength(rep.opsExecuted + 2);
+    // the prefix replays without a divergence
+    const r = soak(['replay', trace, '--out', join(out, 'replay'), '--no-ui']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readJson(join(out, 'replay', 'report.json')).opsExecuted).toBe(rep.opsExecuted);
+  }, 120_000);
 });
 
 describe('soak run / replay (diverging)', () => {

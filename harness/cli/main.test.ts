@@ -54,9 +54,18 @@ describe('soak run: bad input exits 2 with one clear line', () => {
   });
 
   it.each([
-    [['--seed', '-1'], /--seed/],
+    [['--seed', '-1'], /--seed must be a whole number, got '-1'/],
     [['--seed', 'abc'], /--seed must be a whole number, got 'abc'/],
+    [['--seed', '1e3'], /--seed must be a whole number, got '1e3'/],
+    [['--seed', '99999999999999999999'], /--seed must be between 0 and 9007199254740991/],
     [['--ops', '0'], /--ops must be between 1/],
+    [['--ops', 'abc'], /--ops must be a whole number, got 'abc'/],
+    [['--ops', '1.5'], /--ops must be a whole number, got '1.5'/],
+    [['--readers', '9'], /--readers must be between 0 and 8, got 9/],
+    [['--shards', '0'], /--shards must be between 1 and 26, got 0/],
+    [['--time', '10x'], /--time must look like 30s, 10m or 1h, got '10x'/],
+    [['--time', '0s'], /--time must be positive/],
+    [['--ops', '10', '--time', '5s'], /give either --ops or --time, not both/],
     [['--strategy', 'nope'], /unknown strategy 'nope'/],
   ])('%j', (args, pattern) => {
     const r = soak(['run', ...args, '--out', join(dir, 'bad')]);
