@@ -94,9 +94,11 @@ describe('checker properties', () => {
   });
 
   it('rejects corrupted answers (sequential)', () => {
+    const asserted = { count: 0, scroll: 0, retrieve: 0, search: 0 };
     fc.assert(
       fc.property(initial, read, (state, op) => {
         const r = answerRead(state, op);
+        if (r.kind === 'count' || r.points.length > 0) asserted[r.kind]++;
         switch (r.kind) {
           case 'count':
             expect(checkRead(op, state, { kind: 'count', count: r.count + 1 })?.kind).toBe('count-mismatch');
@@ -122,6 +124,8 @@ describe('checker properties', () => {
       }),
       RUNS,
     );
+    // every read kind was really corrupted and caught, not skipped for an empty answer
+    for (const n of Object.values(asserted)) expect(n).toBeGreaterThan(20);
   });
 
   it('accepts every per-point mix of before/after states (overlap)', () => {
@@ -140,6 +144,7 @@ describe('checker properties', () => {
   });
 
   it('rejects a missing untouched (or, for search, guaranteed) point beside an update (overlap)', () => {
+    const asserted = { scroll: 0, retrieve: 0, search: 0 };
     fc.assert(
       fc.property(initial, update, read, (before, u, op) => {
         const after = before.clone();
@@ -152,12 +157,14 @@ describe('checker properties', () => {
           const inBefore = new Set(searchCandidates(before, op as Extract<ReadOp, { kind: 'search' }>).map((c) => idKey(c.id)));
           const g = r.points.findIndex((p) => !touched.has(idKey(p.id)) || inBefore.has(idKey(p.id)));
           if (g < 0) return;
+          asserted.search++;
           const d = checkOverlappedRead(op, before, after, { kind: 'search', points: r.points.filter((_, j) => j !== g) });
           expect(d?.kind).toBe('missing-candidate');
           return;
         }
         const i = r.points.findIndex((p) => !touched.has(idKey(p.id)));
         if (i < 0) return;
+        asserted[r.kind]++;
         const dropped = { ...r, points: r.points.filter((_, j) => j !== i) } as ReadResult;
         const d = checkOverlappedRead(op, before, after, dropped);
         expect(d?.kind).toBe(r.kind === 'scroll' ? 'scroll-mismatch' : 'missing-candidate');
@@ -165,16 +172,23 @@ describe('checker properties', () => {
       }),
       RUNS,
     );
+    for (const n of Object.values(asserted)) expect(n).toBeGreaterThan(20);
   });
 
   it('reduces to the sequential checker when nothing was touched', () => {
+    let diverged = 0;
     fc.assert(
       fc.property(initial, read, fc.integer({ min: 0, max: 3 }), (state, op, drop) => {
         const r = answerRead(state, op);
         const cut: ReadResult = r.kind === 'count' ? { kind: 'count', count: r.count + drop } : ({ ...r, points: r.points.slice(drop) } as ReadResult);
-        expect(checkOverlappedRead(op, state, state.clone(), cut)?.kind).toBe(checkRead(op, state, cut)?.kind);
+        const overlapped = checkOverlappedRead(op, state, state.clone(), cut);
+        const sequential = checkRead(op, state, cut);
+        expect(overlapped?.kind).toBe(sequential?.kind);
+        expect(overlapped?.ids).toEqual(sequential?.ids);
+        if (sequential !== undefined) diverged++;
       }),
       RUNS,
     );
+    expect(diverged).toBeGreaterThan(100); // the cut answers really diverged, not only the intact ones agreed
   });
 });

@@ -234,6 +234,8 @@ describe('truncated and tampered traces', () => {
     const r = await replayTrace(parseTrace(tampered.slice(0, idx + 1).join('\n') + '\n'));
     expect(r.verdict).toBe('error');
     expect(r.errorKind).toBe('replay');
+    expect(r.message).toBe(`trace does not replay: step ${idx - 1} finished before its recorded decisions ran out`);
+    expect(r.steps).toBe(idx - 1);
   });
 });
 

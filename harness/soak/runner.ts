@@ -7,7 +7,7 @@ import { StreamGenerator } from '../stream/generator.ts';
 import type { Step } from '../stream/step.ts';
 import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts';
 import { TRACE_FORMAT, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
-import { SoakSession, TargetCrashError, type DivergenceReport } from './session.ts';
+import { SoakSession, TargetCrashError, type DivergenceReport, type SessionConfig } from './session.ts';
 import { VERSION } from '../version.ts';
 
 export type Verdict = 'pass' | 'divergence' | 'error' | 'interrupted';
@@ -58,6 +58,8 @@ export interface RunConfig {
   readonly shouldStop?: () => boolean;
   /** Emit a progress event every this many steps. */
   readonly progressEvery?: number;
+  /** See SessionConfig.buildTarget (tests only; a trace still records `target`). */
+  readonly buildTarget?: SessionConfig['buildTarget'];
 }
 
 /** Cap on collected divergences with --keep-going: after a real divergence most later ones are echoes. */
@@ -133,6 +135,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     target: cfg.target,
     url: cfg.url,
     apiKey: cfg.apiKey,
+    buildTarget: cfg.buildTarget,
   });
   const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
   writer?.header(header);

@@ -22,7 +22,7 @@ import {
 } from '../scheduler/scheduler.ts';
 import { makeStrategy, type Strategy } from '../scheduler/strategies.ts';
 import type { Step } from '../stream/step.ts';
-import { buildTarget, type BuiltTarget } from '../targets.ts';
+import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 
 export interface SessionConfig {
   readonly seed: number;
@@ -33,6 +33,11 @@ export interface SessionConfig {
   readonly target: string;
   readonly url?: string;
   readonly apiKey?: string;
+  /**
+   * Builds the target instead of the registry (tests: a stub target with a planted bug, to show the
+   * checker finds it from results alone). The request is the one the registry would get.
+   */
+  readonly buildTarget?: (req: TargetRequest) => BuiltTarget;
 }
 
 /** One row of the disagreement matrix: what each read path says about one id. */
@@ -72,7 +77,7 @@ export class SoakSession {
     this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
     this.model = new ModelState(this.spec);
     this.strategy = makeStrategy(cfg.strategy, seedrandom.alea(`${cfg.seed}:sched`));
-    this.built = buildTarget({
+    this.built = (cfg.buildTarget ?? buildTarget)({
       kind: cfg.target,
       spec: this.spec,
       optimizer: cfg.scenario.optimizer,
