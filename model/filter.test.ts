@@ -51,7 +51,7 @@ describe('reading a key (readPath)', () => {
     expect(readPath(p, 'obj.a.b.c')).toBeUndefined();
     expect(readPath(p, 'bad..path')).toBeUndefined();
   });
-  it('a plain key counts an array as one value; `[]` counts elements', () => {
+  it('values_count: a plain key counts the array\'s length; with `[]` each element is counted on its own (1 each)', () => {
     expect(field({ key: 'arr', values_count: { gte: 2 } }, { arr: [1, 2] })).toBe(true);
     expect(field({ key: 'arr[]', values_count: { gte: 2 } }, { arr: [1, 2] })).toBe(false);
   });
@@ -83,6 +83,8 @@ describe('field conditions on present values', () => {
     expect(field({ match: { value: 9 } }, { k: [1, 2, 3] })).toBe(false);
     expect(field({ range: { gte: 3 } }, { k: [1, 2, 3] })).toBe(true);
     expect(field({ range: { gt: 3 } }, { k: [1, 2, 3] })).toBe(false);
+    expect(field({ match: { any: [5, 3] } }, { k: [1, 2, 3] })).toBe(true);
+    expect(field({ match: { any: ['x', 4] } }, { k: [1, 2, 3] })).toBe(false);
     expect(field({ match: { any: [1] } }, { k: [] })).toBe(false);
     expect(field({ match: { except: [1] } }, { k: [] })).toBe(false);
     expect(field({ range: { gt: -1e9 } }, { k: [] })).toBe(false);
@@ -147,7 +149,7 @@ describe('field conditions on present values', () => {
     expect(field({ match: { except: [] } }, { k: 'x' })).toBe(true);
   });
 
-  it('range: numbers only, as float64; strings, bools, null, objects never match', () => {
+  it('range with number bounds (Qdrant\'s float range): numbers as float64; strings (datetimes too), bools, null, objects never match', () => {
     expect(field({ range: { gt: 1, lt: 2 } }, { k: 1.5 })).toBe(true);
     expect(field({ range: { gte: 1, lte: 1 } }, { k: 1 })).toBe(true);
     expect(field({ range: { gt: 1 } }, { k: 1 })).toBe(false);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { answerRead } from './reads.ts';
 import { ModelState } from './state.ts';
 import type { CollectionSpec, Payload, PointStruct, UpdateOp } from './types.ts';
 
@@ -160,6 +161,15 @@ describe('vector updates', () => {
     expect(s.apply({ kind: 'deleteVectors', ids: [2], names: ['e'] })).toEqual({ status: 'ok' });
     expect(s.get(2)!.vectors).toEqual({});
     expect(s.has(2)).toBe(true); // the point survives without vectors
+  });
+
+  it('a deleted vector no longer satisfies has_vector, through a read as a client asks it', () => {
+    const s = seeded([P1, P2]);
+    const withC = () => answerRead(s, { kind: 'count', filter: { must: [{ has_vector: 'c' }] } });
+    expect(withC()).toEqual({ kind: 'count', count: 1 });
+    s.apply({ kind: 'deleteVectors', ids: [1], names: ['c'] });
+    expect(withC()).toEqual({ kind: 'count', count: 0 });
+    expect(answerRead(s, { kind: 'count', filter: { must: [{ has_vector: 'd' }] } })).toEqual({ kind: 'count', count: 1 });
   });
 });
 
