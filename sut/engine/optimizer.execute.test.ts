@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { PointId } from '../../model/types.ts';
+import type { PointId, VectorParams } from '../../model/types.ts';
 import { CLEAN, switchesFor } from '../faults.ts';
 import { PassThroughExecutor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
 import { NO_VERSION } from './idTracker.ts';
-import { buildOptimized, executeOptimization, type OptimizationHandle } from './optimizer.ts';
+import { buildOptimized, executeOptimization, mergedVectorsSizeBytes, type OptimizationHandle } from './optimizer.ts';
 import { Marks } from './marks.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
 import { Segment } from './segment.ts';
 import { ScriptedExecutor } from './testing/scriptedExecutor.ts';
-import { Rig, del, filledSegment, makeContext, pt, segment, setPayload, sorted, upsert, upsertMutation } from './testing/fixtures.ts';
+import { INDEX_AT_3, Rig, del, filledSegment, makeContext, pt, segment, setPayload, sorted, upsert, upsertMutation } from './testing/fixtures.ts';
 
 function liveIds(s: Segment): PointId[] {
   return sorted(s.readFiltered(undefined));
@@ -96,6 +96,43 @@ describe('executeOptimization: proxying phase', () => {
     expect(handle.phase).toBe('done');
     expect(holder.lock.state).toEqual({ readers: 0, upgradable: false, writer: false });
     expect(holder.get(1)).toBeInstanceOf(Segment);
+  });
+
+  it('an index created while the CoW segment waits for the write lock is replicated into it before it takes writes', async () => {
+    const { rig } = await planned();
+    await rig.optUntil('opt.cow-built'); // built from the schema of that moment: no index yet
+    await rig.apply({ kind: 'createFieldIndex', field: 'color', schema: 'keyword' }); // reaches the registered segments only
+    await rig.optUntil('opt.proxied');
+    const [[cowId, cow]] = rig.holder.appendableSegments();
+    expect(cowId).toBe(2);
+    expect([...cow.indexedFields()]).toEqual([['color', 'keyword']]);
+    await rig.optIdle();
+    for (const [, e] of rig.holder.entries()) expect([...e.indexedFields()]).toEqual([['color', 'keyword']]);
+  });
+
+  it('the merged size is per vector name summed over the inputs, then the largest name (Qdrant\'s builder config)', async () => {
+    const VEC: VectorParams[] = [
+      { name: 'a', size: 8, distance: 'Dot' },
+      { name: 'b', size: 8, distance: 'Dot' },
+    ];
+    const mk = () => new Segment(VEC, true, CLEAN);
+    const onlyA = mk();
+    const onlyB = mk();
+    const unit = [1, 0, 0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 40; i++) onlyA.applyMutation(1 + i, i, { kind: 'upsert', vectors: { a: unit }, payload: {} });
+    for (let i = 0; i < 40; i++) onlyB.applyMutation(41 + i, 100 + i, { kind: 'upsert', vectors: { b: unit }, payload: {} });
+    expect([onlyA.availableVectorsSizeBytes(), onlyB.availableVectorsSizeBytes()]).toEqual([1280, 1280]);
+    expect(mergedVectorsSizeBytes([onlyA, onlyB])).toBe(1280); // not 2560
+    expect(mergedVectorsSizeBytes([onlyA, onlyA])).toBe(2560);
+    // so a 2 KB indexing threshold leaves their merge plain and appendable
+    const ex = new PassThroughExecutor();
+    const holder = new SegmentHolder(ex);
+    const ids = [holder.add(onlyA), holder.add(onlyB)];
+    holder.add(mk());
+    const ctx = { ...makeContext(holder, ex, { config: { ...INDEX_AT_3, maxSegmentSizeKb: 100, indexingThresholdKb: 2 } }), vectors: VEC, newSegment: (app: boolean) => new Segment(VEC, app, CLEAN) };
+    expect(await executeOptimization({ kind: 'merge', ids }, ctx, { cancelled: false, phase: 'proxying' })).toBe('finished');
+    const merged = holder.originals().find(([, s]) => s.availablePointCount === 80);
+    expect(merged?.[1].appendable).toBe(true);
   });
 
   it('a plan naming a segment that is already proxied (another optimization owns it) is skipped, leaving the proxy', async () => {

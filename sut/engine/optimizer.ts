@@ -152,6 +152,26 @@ export interface OptimizationHandle {
   phase: 'proxying' | 'slow' | 'finish' | 'done';
 }
 
+/**
+ * The optimized segment's size as Qdrant's builder config sees it: per vector name, the sum over
+ * the inputs; then the largest name (not the sum of each input's own largest name).
+ */
+export function mergedVectorsSizeBytes(inputs: readonly Segment[]): number {
+  const perName = new Map<string, number>();
+  for (const seg of inputs) {
+    for (const [name, st] of seg.storages) perName.set(name, (perName.get(name) ?? 0) + st.availableCount * st.bytesPerVector);
+  }
+  let max = 0;
+  for (const bytes of perName.values()) if (bytes > max) max = bytes;
+  return max;
+}
+
+/** Make `seg`'s field indexes the schema's, at op 0 (a fresh segment: nothing newer to skip). */
+function replicateFieldIndexes(schema: ReadonlyMap<string, FieldSchema>, seg: Segment): void {
+  for (const field of [...seg.indexedFields().keys()]) if (!schema.has(field)) seg.dropFieldIndex(0, field);
+  for (const [field, type] of schema) if (seg.indexedFields().get(field) !== type) seg.createFieldIndex(0, field, type);
+}
+
 export type OptimizationOutcome = 'finished' | 'cancelled' | 'skipped';
 
 class Cancelled extends Error {}
@@ -236,6 +256,9 @@ export async function executeOptimization(
   await holder.lock.upgrade();
   await y('opt.write');
   const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());
+  // replicate_field_indexes again: an index created or dropped since the CoW segment was built
+  // reached only the registered segments, and from here on the CoW segment takes every write.
+  if (cow) replicateFieldIndexes(ctx.schema(), cow);
   for (const seg of inputs) ctx.unsynced.delete(seg);
   plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));
   const cowId = cow ? holder.add(cow) : undefined;
@@ -246,10 +269,10 @@ export async function executeOptimization(
   try {
     // ---------------- slow phase, no holder lock
     checkCancelled(handle);
-    const totalBytes = inputs.reduce((s, x) => s + x.availableVectorsSizeBytes(), 0);
+    const totalBytes = mergedVectorsSizeBytes(inputs);
     const indexed = ctx.config.indexingThresholdKb > 0 && totalBytes >= ctx.config.indexingThresholdKb * 1024;
+    // The builder's segment starts from the schema (ctx.newSegment), like Qdrant's at op 0.
     const optimized = await buildOptimized(inputs, !indexed, ctx, handle);
-    for (const [field, schema] of ctx.schema()) optimized.createFieldIndex(0, field, schema);
     await y('opt.slow.built');
     if (indexed) {
       // Building the vector index takes time proportional to the points; keep the window open as long.

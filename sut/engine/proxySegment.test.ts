@@ -116,8 +116,10 @@ describe('ProxySegment reads', () => {
     expect(mask.get(4, false)).toBe(true);
     expect(mask.get(3, true)).toBe(false); // the fill re-exposes offset 3
     expect(ids(p.search(ALL))).toEqual([1, 2, 3, 4]);
-    // a second delete of the same id, or of an absent id, records nothing
+    // a second delete of the same id reports nothing new but takes its versions (Qdrant's map
+    // insert); a delete of an id the wrapped segment lacks records nothing
     expect(p.deletePoint(7, 5)).toBe(false);
+    expect(p.deletedPoints.get(5)).toEqual({ id: 5, localVersion: 7, operationVersion: 7 });
     expect(p.deletePoint(8, 42)).toBe(false);
     expect(p.deletedPoints.size).toBe(1);
     expect(p.version).toBe(8); // the proxy's own version still rises

@@ -162,8 +162,10 @@ export class ProxySegment implements SegmentEntry {
   deletePoint(opNum: number, id: PointId): boolean {
     if (opNum > this.ownVersion) this.ownVersion = opNum;
     if (!this.wrapped.hasPoint(id)) return false;
-    if (this.deletedPoints.has(id)) return false;
+    // A repeated delete overwrites the versions (Qdrant's map insert) but reports nothing new.
+    const again = this.deletedPoints.has(id);
     this.deletedPoints.set(id, { id, localVersion: opNum, operationVersion: opNum });
+    if (again) return false;
     if (this.deletedMask !== undefined && this.wrapped instanceof Segment) {
       const off = this.wrapped.tracker.offsetOf(id);
       if (off !== undefined) setDeletedOffset(this.deletedMask, off);

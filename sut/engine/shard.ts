@@ -1,7 +1,7 @@
 // One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
 // into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
 // optimizer worker that re-plans after every update, and snapshot proxification (§5).
-import type { FieldSchema, Filter, PointId, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, Filter, PointId, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
@@ -119,11 +119,7 @@ export class Shard {
   private async applyOp(opNum: number, op: UpdateOp): Promise<PointId[]> {
     switch (op.kind) {
       case 'upsert':
-        for (let i = 0; i < op.points.length; i++) {
-          if (i > 0) await this.y('update.point');
-          const p = op.points[i];
-          await this.upsertPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
-        }
+        await this.upsertPoints(opNum, op.points);
         return [];
       case 'delete':
         await this.deleteIds(opNum, op.ids);
@@ -197,14 +193,32 @@ export class Shard {
     }
   }
 
-  private async upsertPoint(opNum: number, id: PointId, m: PointMutation): Promise<void> {
-    if (!this.holder.hasAnyCopy(id)) {
-      const dst = this.holder.smallestAppendable();
-      if (this.ctx.unsynced.has(dst)) this.o.marks.hit('new-offset-in-unsynced-input');
-      dst.applyMutation(opNum, id, m);
-      return;
+  /**
+   * upsert_points: the ids that exist somewhere go through apply_points one by one (in place or
+   * copy-on-write); then every new id goes into the smallest appendable segment, chosen once and
+   * filled under its write lock, so no read sees the new ids half inserted (Qdrant inserts per chunk
+   * of 32; a step's batch is smaller).
+   */
+  private async upsertPoints(opNum: number, points: readonly PointStruct[]): Promise<void> {
+    const fresh: PointStruct[] = [];
+    let yielded = false;
+    for (const p of points) {
+      if (!this.holder.hasAnyCopy(p.id)) {
+        fresh.push(p);
+        continue;
+      }
+      if (yielded) await this.y('update.point');
+      yielded = true;
+      await this.applyPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
     }
-    await this.applyPoint(opNum, id, m);
+    if (fresh.length === 0) return;
+    if (yielded) await this.y('update.point');
+    const dst = this.holder.smallestAppendable();
+    const intoUnsynced = this.ctx.unsynced.has(dst);
+    for (const p of fresh) {
+      if (intoUnsynced) this.o.marks.hit('new-offset-in-unsynced-input');
+      dst.applyMutation(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
+    }
   }
 
   /**
