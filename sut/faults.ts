@@ -99,7 +99,7 @@ export const FAULTS: readonly FaultInfo[] = [
   },
   {
     name: 'finish-skips-delete-diff',
-    description: 'the finish phase applies only the deletes seen before the build (snapshot #1); deletes during the slow phase are lost',
+    description: 'the finish phase applies only the deletes of snapshot #1 (taken after the build); deletes between it and the swap are lost',
     origin: 'F12 skipFinishDeleteDiff (replaces F5 update-stale-copy, unreachable in the v1.16+ design)',
     symptoms: ['ghost-point', 'count-mismatch', 'scroll-mismatch', 'filter-violation', 'wrong-payload', 'wrong-score', 'missing-candidate', 'error'],
     needsReaders: false,
@@ -126,7 +126,8 @@ export const FAULTS: readonly FaultInfo[] = [
     name: 'cow-delete-before-insert',
     description: 'copy-on-write deletes at the source before inserting at the destination; a concurrent reader sees the point nowhere',
     origin: 'F10, qdrant#3990',
-    symptoms: ['missing-candidate', 'count-mismatch', 'scroll-mismatch'],
+    // No scroll-mismatch: a scroll holds the update-operation lock, so it never runs inside a move.
+    symptoms: ['missing-candidate', 'count-mismatch'],
     needsReaders: true,
     switches: { cowOrder: 'deleteThenInsert' },
   },
