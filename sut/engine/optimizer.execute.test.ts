@@ -264,21 +264,27 @@ describe('buildOptimized (the merge)', () => {
     expect(clean.hasPoint(1)).toBe(false);
   });
 
-  it('drops copies without a version, and keeps vector deletions (clean) or not (F16)', async () => {
+  it('drops copies without a version, and keeps vector deletions (clean) or, from the second input on, not (F16)', async () => {
     const a = segment();
     a.applyMutation(1, 1, upsertMutation(1, 1));
     a.applyMutation(2, 2, upsertMutation(2, 2));
     a.tracker.setVersion(0, NO_VERSION); // a half-flushed write
     a.applyMutation(3, 2, { kind: 'deleteVectors', names: ['v'] });
+    const b = segment();
+    b.applyMutation(4, 5, upsertMutation(5, 5));
+    b.applyMutation(5, 5, { kind: 'deleteVectors', names: ['v'] });
     const out = await buildOptimized([a], true, ctx());
     expect(liveIds(out)).toEqual([2]);
     expect(out.retrieve(2, true)!.vectors).toEqual({});
-    const f16 = await buildOptimized(
-      [a],
-      true,
-      makeContext(new SegmentHolder(new PassThroughExecutor()), new PassThroughExecutor(), { faults: switchesFor(['merge-loses-vector-deletes']) }),
-    );
-    expect(f16.retrieve(2, true)!.vectors).toEqual({ v: [2, 2] });
+    const f16ctx = () =>
+      makeContext(new SegmentHolder(new PassThroughExecutor()), new PassThroughExecutor(), { faults: switchesFor(['merge-loses-vector-deletes']) });
+    // one source: the old update_from was right
+    expect((await buildOptimized([a], true, f16ctx())).retrieve(2, true)!.vectors).toEqual({});
+    // several: the first input keeps its bits, the later ones lose them
+    const merged = await buildOptimized([a, b], true, f16ctx());
+    expect(merged.retrieve(2, true)!.vectors).toEqual({});
+    expect(merged.retrieve(5, true)!.vectors).toEqual({ v: [5, 5] });
+    expect((await buildOptimized([a, b], true, ctx())).retrieve(5, true)!.vectors).toEqual({});
   });
 
   it('yields periodically while copying and stops at the next yield once cancelled', async () => {

@@ -192,7 +192,9 @@ export async function buildOptimized(
   const w = mergeWinners(inputs.map((s) => s.tracker));
   const n = w.ids.length;
   const out = ctx.newSegment(appendable, n);
-  const ignoreVecDeleted = ctx.faults.mergeCopiesVecDeletedWrongly;
+  // F16 (#4952): the old update_from lost the deletion bits of every source after the first (it
+  // wrote them at the wrong offsets); a single-source rebuild was right.
+  const lostVecDeletes = ctx.faults.mergeCopiesVecDeletedWrongly;
   for (let i = 0; i < n; i++) {
     // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
     if ((i + 1) % BUILD_CHUNK === 0 && !ctx.ex.straightThrough) {
@@ -203,7 +205,8 @@ export async function buildOptimized(
       ctx.marks.hit('merge-tombstoned-winner');
       if (ctx.faults.mergeSkipsTombstonedWinner) continue;
     }
-    out.appendCopyOf(inputs[w.inputs[i]!]!, w.offsets[i]!, w.ids[i]!, w.versions[i]!, ignoreVecDeleted);
+    const from = w.inputs[i]!;
+    out.appendCopyOf(inputs[from]!, w.offsets[i]!, w.ids[i]!, w.versions[i]!, lostVecDeletes && from > 0);
   }
   out.bumpVersion(maxVersion);
   return out;
