@@ -46,6 +46,9 @@ export interface ScrollPage {
 /** The base an upsert's move builds on: an upsert's result does not depend on the old data. */
 const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map() };
 
+/** Qdrant's upsert_points_impl works in chunks of this many points. */
+const UPSERT_CHUNK = 32;
+
 export class Shard {
   readonly holder: SegmentHolder;
   readonly schema = new Map<string, FieldSchema>();
@@ -194,30 +197,36 @@ export class Shard {
   }
 
   /**
-   * upsert_points: the ids that exist somewhere go through apply_points one by one (in place or
-   * copy-on-write); then every new id goes into the smallest appendable segment, chosen once and
-   * filled under its write lock, so no read sees the new ids half inserted (Qdrant inserts per chunk
-   * of 32; a step's batch is smaller).
+   * upsert_points, per chunk of 32 points: the ids that exist somewhere go through apply_points one
+   * by one (in place or copy-on-write); then every new id of the chunk goes into the smallest
+   * appendable segment, chosen once and filled under its write lock, so no read sees them half
+   * inserted.
    */
   private async upsertPoints(opNum: number, points: readonly PointStruct[]): Promise<void> {
-    const fresh: PointStruct[] = [];
-    let yielded = false;
-    for (const p of points) {
-      if (!this.holder.hasAnyCopy(p.id)) {
-        fresh.push(p);
-        continue;
+    let started = false;
+    const point = async () => {
+      if (started) await this.y('update.point');
+      started = true;
+    };
+    for (let from = 0; from < points.length; from += UPSERT_CHUNK) {
+      const chunk = points.slice(from, from + UPSERT_CHUNK);
+      const fresh: PointStruct[] = [];
+      for (const p of chunk) {
+        if (!this.holder.hasAnyCopy(p.id)) {
+          fresh.push(p);
+          continue;
+        }
+        await point();
+        await this.applyPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
       }
-      if (yielded) await this.y('update.point');
-      yielded = true;
-      await this.applyPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
-    }
-    if (fresh.length === 0) return;
-    if (yielded) await this.y('update.point');
-    const dst = this.holder.smallestAppendable();
-    const intoUnsynced = this.ctx.unsynced.has(dst);
-    for (const p of fresh) {
-      if (intoUnsynced) this.o.marks.hit('new-offset-in-unsynced-input');
-      dst.applyMutation(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
+      if (fresh.length === 0) continue;
+      await point();
+      const dst = this.holder.smallestAppendable();
+      const intoUnsynced = this.ctx.unsynced.has(dst);
+      for (const p of fresh) {
+        if (intoUnsynced) this.o.marks.hit('new-offset-in-unsynced-input');
+        dst.applyMutation(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
+      }
     }
   }
 

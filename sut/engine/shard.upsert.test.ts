@@ -23,6 +23,13 @@ describe('upsert placement', () => {
     expect(idsIn(rig, 2)).toEqual([5, 6]);
   });
 
+  it('a batch over 32 points is placed per chunk of 32, like upsert_points_impl', async () => {
+    const rig = twoAppendables();
+    await rig.apply(upsert(...Array.from({ length: 40 }, (_, i) => pt(i + 1, i, 0))));
+    const count = (segId: number) => rig.holder.get(segId)!.availablePointCount;
+    expect([count(1), count(2)]).toEqual([32, 8]); // the second chunk finds segment 2 the smaller
+  });
+
   it('existing ids are applied first; a read between the two parts sees the update but none of the new ids', async () => {
     const rig = twoAppendables();
     await rig.apply(upsert(pt(1, 1, 0, { color: 'red' })));
