@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../scenarios/catalog.ts';
-import { TRACE_FORMAT } from '../harness/trace/trace.ts';
 import { runSoak, type RunResult } from '../harness/soak/runner.ts';
+import { runResult } from '../harness/soak/testing.ts';
 import type { DivergenceReport } from '../harness/soak/session.ts';
 import { makeChalk, progressLine, renderDivergence, renderSummary } from './console.ts';
 
@@ -34,27 +34,8 @@ function div(over: Partial<DivergenceReport> = {}): DivergenceReport {
 }
 
 function result(over: Partial<RunResult> = {}): RunResult {
-  return {
-    verdict: 'pass',
-    header: {
-      format: TRACE_FORMAT,
-      seed: 77,
-      scenario: 'default',
-      scenarioSpec: scenarioByName('default'),
-      options: { ops: 500, shards: 2, readers: 1, strategy: 'pct', keepGoing: false },
-      faults: [],
-      target: 'engine',
-      version: 'test',
-    },
-    steps: 500,
-    divergences: [],
-    marks: {},
-    optimizer: { started: 6, finished: 4, cancelled: 1 },
-    strategy: { strategy: 'pct' },
-    decisions: 1234,
-    elapsedMs: 2000, // a fixture value, not a measured clock
-    ...over,
-  };
+  const fixture = { optimizer: { started: 6, finished: 4, cancelled: 1 }, decisions: 1234, elapsedMs: 2000 };
+  return runResult({ seed: 77, steps: 500, strategy: 'pct', faults: [] }, { ...fixture, ...over });
 }
 
 describe('renderSummary', () => {

@@ -2,8 +2,8 @@
 // and that everything but TIMING_FIELDS is a pure function of the run.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../scenarios/catalog.ts';
-import { TRACE_FORMAT } from '../harness/trace/trace.ts';
 import { runSoak, type RunConfig, type RunResult } from '../harness/soak/runner.ts';
+import { runResult } from '../harness/soak/testing.ts';
 import type { DivergenceReport } from '../harness/soak/session.ts';
 import { TIMING_FIELDS, toReportJson } from './json.ts';
 
@@ -25,27 +25,8 @@ function div(over: Partial<DivergenceReport> = {}): DivergenceReport {
 }
 
 function result(over: Partial<RunResult> = {}): RunResult {
-  return {
-    verdict: 'pass',
-    header: {
-      format: TRACE_FORMAT,
-      seed: 5,
-      scenario: 'default',
-      scenarioSpec: scenarioByName('default'),
-      options: { ops: 100, shards: 2, readers: 1, strategy: 'window', keepGoing: false },
-      faults: ['count-sums-segments'],
-      target: 'engine',
-      version: 'test',
-    },
-    steps: 100,
-    divergences: [],
-    marks: { 'cow-move': 3 },
-    optimizer: { started: 4, finished: 3, cancelled: 1 },
-    strategy: { strategy: 'window', holdShare: 0.5 },
-    decisions: 321,
-    elapsedMs: 1999.6,
-    ...over,
-  };
+  const fixture = { marks: { 'cow-move': 3 }, optimizer: { started: 4, finished: 3, cancelled: 1 }, decisions: 321, elapsedMs: 1999.6 };
+  return runResult({ seed: 5, steps: 100, strategy: 'window', faults: ['count-sums-segments'] }, { ...fixture, strategy: { strategy: 'window', holdShare: 0.5 }, ...over });
 }
 
 const OPTIONAL = ['interrupted', 'divergence', 'divergences', 'trace', 'message'] as const;

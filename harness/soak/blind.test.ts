@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PointId, ReadOp, ReadResult, UpdateOp, UpdateResult } from '../../model/types.ts';
 import { ReferenceModel } from '../../model/reference.ts';
-import { scenarioByName } from '../../scenarios/catalog.ts';
 import { FAULT_NAMES, type BuiltTarget, type TargetRequest } from '../targets.ts';
 import { runSoak, type RunConfig } from './runner.ts';
+import { runConfig } from './testing.ts';
 
 /** The reference model behind a target, except that filtered searches lose the newest upserted id. */
 class ForgetsNewestInFilteredSearch extends ReferenceModel {
@@ -31,19 +31,7 @@ function stub(make: (req: TargetRequest) => ReferenceModel): { built: TargetRequ
   };
 }
 
-function cfg(over: Partial<RunConfig>): RunConfig {
-  return {
-    seed: 5,
-    scenario: scenarioByName('default'),
-    ops: 1500,
-    readers: 1,
-    faults: [],
-    strategy: 'window',
-    keepGoing: false,
-    target: 'engine',
-    ...over,
-  };
-}
+const cfg = (over: Partial<RunConfig>): RunConfig => runConfig({ seed: 5, ops: 1500, ...over });
 
 describe('the checker is blind', () => {
   it('a planted bug is found from results alone, with no fault named', async () => {

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarioByName } from '../../scenarios/catalog.ts';
 import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
 import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
+import { runConfig } from './testing.ts';
 
 let dir: string;
 let counter = 0;
@@ -18,19 +18,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cfg(over: Partial<RunConfig> = {}): RunConfig {
-  return {
-    seed: 42,
-    scenario: scenarioByName('default'),
-    ops: 300,
-    readers: 1,
-    faults: [],
-    strategy: 'window',
-    keepGoing: false,
-    target: 'engine',
-    ...over,
-  };
-}
+const cfg = runConfig;
 
 /** report.json minus the fields that may differ between identical runs (timings, where the trace went). */
 function stable(r: RunResult): Record<string, unknown> {
