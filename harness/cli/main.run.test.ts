@@ -81,10 +81,12 @@ describe('soak run: Ctrl-C', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // wait (no time assertion) until the run has written some steps, then interrupt it
+    let ended = false;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((ended = true), resolve(code))));
+    // wait (no time assertion) until the run has written some steps, then interrupt it; a run that
+    // ends on its own first fails the exit-code check below instead of hanging here
     const trace = join(out, 'trace.ndjson');
-    while (!existsSync(trace) || statSync(trace).size < 20_000) await new Promise((r) => setTimeout(r, 50));
+    while (!ended && (!existsSync(trace) || statSync(trace).size < 20_000)) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     const code = await exited;
     expect(code, stderr).toBe(130);
