@@ -107,7 +107,7 @@ export const FAULTS: readonly FaultInfo[] = [
   },
   {
     name: 'merge-loses-vector-deletes',
-    description: 'a merge of several segments copies the second and later inputs\' vector slots whose vecDeleted bit is set as live vectors',
+    description: 'an optimization over several segments copies the second and later inputs\' vector slots whose vecDeleted bit is set as live vectors',
     origin: 'F16, qdrant#4952 (replaces F6 delete-latest-copy-only, unreachable in the v1.16+ design)',
     // A resurrected vector also changes what has_vector filters select, so by-filter updates diverge too.
     symptoms: ['wrong-vector', 'filter-violation', 'count-mismatch', 'scroll-mismatch', 'ghost-point', 'wrong-score', 'wrong-payload', 'missing-candidate', 'error'],
