@@ -139,6 +139,12 @@ describe('parseTrace names the first bad line', () => {
     const { scenarioSpec: _s, ...noSpec } = header();
     expectBadLine(withLine(0, noSpec), 1, /scenarioSpec/);
     expectBadLine(withLine(0, { ...header(), scenarioSpec: { ...header().scenarioSpec, vectors: 'dense' } }), 1, /scenarioSpec/);
+    const vecs = header().scenarioSpec.vectors as Json[];
+    const withVecs = (vectors: unknown): string => withLine(0, { ...header(), scenarioSpec: { ...header().scenarioSpec, vectors } });
+    expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, distance: 'Manhattan' } : v))), 1, /vectors\.dense\.distance "Manhattan" is not one of Cosine, Dot, Euclid/);
+    expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, size: 0 } : v))), 1, /vectors\.dense\.size must be a positive integer/);
+    expectBadLine(withVecs([...vecs, vecs[0]]), 1, /distinct, non-empty names/);
+    expectBadLine(withVecs([]), 1, /vectors is empty/);
   });
 
   it('other header fields', () => {

@@ -9,6 +9,9 @@ import { validateStep } from './validate.ts';
 import { STRATEGIES } from '../scheduler/strategies.ts';
 import { FAULT_NAMES, TARGETS } from '../targets.ts';
 
+/** The distances of the operation language (DESIGN §2; the model scores only these). */
+const DISTANCES = ['Cosine', 'Dot', 'Euclid'] as const;
+
 /** No step needs more decisions than the scheduler's own per-step limit. */
 const MAX_RUN = 1_000_000;
 
@@ -101,6 +104,18 @@ function validateHeader(h: unknown): TraceHeader {
   ) {
     throw new TraceFormatError(1, 'header.scenarioSpec is missing or malformed (needs vectors, shards, optimizer)');
   }
+  const names = new Set<string>();
+  for (const v of sc.vectors as unknown[]) {
+    if (!isObj(v) || typeof v.name !== 'string' || v.name === '' || names.has(v.name)) {
+      throw new TraceFormatError(1, 'header.scenarioSpec.vectors needs distinct, non-empty names');
+    }
+    names.add(v.name);
+    if (!Number.isSafeInteger(v.size) || (v.size as number) < 1) throw new TraceFormatError(1, `header.scenarioSpec.vectors.${v.name}.size must be a positive integer`);
+    if (!(DISTANCES as readonly unknown[]).includes(v.distance)) {
+      throw new TraceFormatError(1, `header.scenarioSpec.vectors.${v.name}.distance ${JSON.stringify(v.distance)} is not one of ${DISTANCES.join(', ')}`);
+    }
+  }
+  if (names.size === 0) throw new TraceFormatError(1, 'header.scenarioSpec.vectors is empty');
   if (!isObj(h.options)) throw new TraceFormatError(1, 'header.options must be an object');
   const o = h.options;
   for (const k of ['ops', 'shards', 'readers'] as const) {
