@@ -71,6 +71,24 @@ describe('soak run: determinism through the CLI', () => {
   });
 });
 
+describe('soak run: --time', () => {
+  it('a time budget ends a clean run as a pass whose trace and report agree and whose trace replays', () => {
+    const out = join(dir, 'time');
+    const r = soak(['run', '--seed', '3', '--time', '1s', '--out', out, '--no-ui']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = readJson(join(out, 'report.json'));
+    expect(rep.verdict).toBe('pass');
+    expect(rep.message).toBe('time budget reached');
+    expect(rep.opsExecuted).toBeGreaterThan(0);
+    const lines = readFileSync(join(out, 'trace.ndjson'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(rep.opsExecuted + 2);
+    expect(JSON.parse(lines[lines.length - 1])).toEqual({ verdict: 'pass', steps: rep.opsExecuted, message: 'time budget reached' });
+    const again = soak(['replay', join(out, 'trace.ndjson'), '--out', join(out, 'replay'), '--no-ui']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readJson(join(out, 'replay', 'report.json')).opsExecuted).toBe(rep.opsExecuted);
+  });
+});
+
 describe('soak run: Ctrl-C', () => {
   it('SIGINT stops after the current step: exit 130, an interrupted report, and a trace that replays', async () => {
     const out = join(dir, 'sigint');

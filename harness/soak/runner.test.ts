@@ -6,6 +6,8 @@ import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
 import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
 import { runConfig } from './testing.ts';
+import { ReferenceModel } from '../../model/reference.ts';
+import type { UpdateOp, UpdateResult } from '../../model/types.ts';
 
 let dir: string;
 let counter = 0;
@@ -224,6 +226,36 @@ describe('truncated and tampered traces', () => {
     expect(r.errorKind).toBe('replay');
     expect(r.message).toBe(`trace does not replay: step ${idx - 1} finished before its recorded decisions ran out`);
     expect(r.steps).toBe(idx - 1);
+  });
+});
+
+describe('a target that crashes mid-run', () => {
+  it('ends with an error verdict (target) and a trace of every step up to and including the failing one, whose replay fails at the same step', async () => {
+    /** The reference model as a target, except that its 40th update throws (an engine bug's crash). */
+    class CrashesOnUpdate40 extends ReferenceModel {
+      private updates = 0;
+      override async apply(op: UpdateOp): Promise<UpdateResult> {
+        if (++this.updates === 40) throw new Error('planted crash');
+        return super.apply(op);
+      }
+    }
+    const path = fresh('crash');
+    const r = await runSoak(cfg({ ops: 300, tracePath: path, buildTarget: (req) => ({ target: new CrashesOnUpdate40(req.spec), scheduled: false }) }));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('target');
+    const failing = r.steps - 1; // the failing step is the trace's last step line
+    expect(r.message).toMatch(new RegExp(`^target failed in step ${failing} \\(.*\\): planted crash`));
+    const trace = loadTrace(path);
+    expect(trace.steps).toHaveLength(r.steps);
+    expect(trace.steps[failing]!.t === 'update' || trace.steps[failing]!.t === 'overlap').toBe(true);
+    expect(trace.verdict).toMatchObject({ verdict: 'error', steps: r.steps });
+    expect(r.steps).toBeGreaterThan(39); // at least the 39 good updates' steps ran
+    // replayed against the same target, the trace runs into the same failure at the same step
+    const again = await replayTrace(trace, { buildTarget: (req) => ({ target: new CrashesOnUpdate40(req.spec), scheduled: false }) });
+    expect(again.verdict).toBe('error');
+    expect(again.errorKind).toBe('target');
+    expect(again.message).toBe(r.message);
+    expect(again.steps).toBe(r.steps);
   });
 });
 

@@ -98,7 +98,10 @@ export async function runSoak(cfg: RunConfig): Promise<RunResult> {
 }
 
 /** Replay a loaded trace's concrete steps and decisions. */
-export async function replayTrace(trace: LoadedTrace, opts: Pick<RunConfig, 'tracePath' | 'onEvent' | 'shouldStop' | 'progressEvery'> = {}): Promise<RunResult> {
+export async function replayTrace(
+  trace: LoadedTrace,
+  opts: Pick<RunConfig, 'tracePath' | 'onEvent' | 'shouldStop' | 'progressEvery' | 'buildTarget'> = {},
+): Promise<RunResult> {
   const h = trace.header;
   const scenario: Scenario = { ...h.scenarioSpec, shards: h.options.shards };
   const cfg: RunConfig = {
@@ -151,6 +154,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     return { started: o?.started ?? 0, finished: o?.finished ?? 0, cancelled: o?.cancelled ?? 0 };
   };
   const marks = () => session.built.introspection?.marks() ?? {};
+  let running: Step | undefined;
   try {
     for (;;) {
       if (cfg.shouldStop?.()) {
@@ -164,7 +168,9 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
       }
       const next = feed.next(session, steps);
       if (!next) break;
+      running = next.step;
       const outcome = await session.executeStep(next.step, steps, next.decisions);
+      running = undefined;
       writer?.step({ n: steps, ...next.step, d: outcome.decisions } as never);
       steps += 1;
       for (const d of outcome.divergences) {
@@ -186,6 +192,11 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     if (e instanceof TargetCrashError) {
       errorKind = 'target';
       message = e.message;
+      // The failing step goes into the trace too, so replaying the trace runs into the failure.
+      if (running !== undefined && e.stepDecisions !== undefined) {
+        writer?.step({ n: steps, ...running, d: e.stepDecisions } as never);
+        steps += 1;
+      }
     } else if (e instanceof ReplayMismatchError) {
       errorKind = 'replay';
       message = `trace does not replay: ${e.message}`;

@@ -59,7 +59,13 @@ export interface DivergenceReport extends Divergence {
   readonly kindAfterQuiet?: string;
 }
 
-export class TargetCrashError extends Error {}
+export class TargetCrashError extends Error {
+  /**
+   * The scheduler decisions of the step the target failed in, once known: the runner writes that
+   * step to the trace with them, so a replay runs into the same failure.
+   */
+  stepDecisions: string | undefined;
+}
 
 export interface StepOutcome {
   readonly decisions: string;
@@ -133,6 +139,27 @@ export class SoakSession {
     }
     if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
     const decisionLog = s.log.take();
+    try {
+      return await this.checkStep(step, n, tasks, updateExpected, updateActual, readActual, before, divergences, decisionLog);
+    } catch (e) {
+      if (e instanceof TargetCrashError) e.stepDecisions ??= decisionLog;
+      throw e;
+    }
+  }
+
+  /** After a step ran: target failures, then the blind checks (and their analysis) of its results. */
+  private async checkStep(
+    step: Step,
+    n: number,
+    tasks: readonly Task[],
+    updateExpected: UpdateResult | undefined,
+    updateActual: UpdateResult | undefined,
+    readActual: readonly (ReadResult | undefined)[],
+    before: ModelState | undefined,
+    divergences: DivergenceReport[],
+    decisionLog: string,
+  ): Promise<StepOutcome> {
+    const s = this.scheduler;
     for (const t of tasks) {
       if (t.error !== undefined) throw new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
     }
