@@ -140,47 +140,32 @@ export class SoakSession {
     if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
     const decisionLog = s.log.take();
     try {
-      return await this.checkStep(step, n, tasks, updateExpected, updateActual, readActual, before, divergences, decisionLog);
+      for (const t of tasks) {
+        if (t.error !== undefined) throw new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
+      }
+      const crashed = s.crashedBackground();
+      if (crashed.length > 0) throw new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`);
+
+      if (updateExpected && updateActual) {
+        const d = checkUpdateResult(updateExpected, updateActual);
+        if (d) divergences.push(await this.analyse(d, n, step, 'update', undefined));
+      }
+      if (step.t === 'read') {
+        const d = checkRead(step.op, this.model, readActual[0]!);
+        if (d) divergences.push(await this.analyse(d, n, step, 0, step.op));
+      } else if (step.t === 'overlap') {
+        const touched = touchedIds(before!, this.model); // once per update, not once per read
+        for (let i = 0; i < step.reads.length; i++) {
+          const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!, touched);
+          if (d) divergences.push(await this.analyse(d, n, step, i, step.reads[i]));
+        }
+      }
+      return { decisions: decisionLog, divergences };
     } catch (e) {
+      // A failure of the target (here or in a probe read) carries the step's decisions to the trace.
       if (e instanceof TargetCrashError) e.stepDecisions ??= decisionLog;
       throw e;
     }
-  }
-
-  /** After a step ran: target failures, then the blind checks (and their analysis) of its results. */
-  private async checkStep(
-    step: Step,
-    n: number,
-    tasks: readonly Task[],
-    updateExpected: UpdateResult | undefined,
-    updateActual: UpdateResult | undefined,
-    readActual: readonly (ReadResult | undefined)[],
-    before: ModelState | undefined,
-    divergences: DivergenceReport[],
-    decisionLog: string,
-  ): Promise<StepOutcome> {
-    const s = this.scheduler;
-    for (const t of tasks) {
-      if (t.error !== undefined) throw new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
-    }
-    const crashed = s.crashedBackground();
-    if (crashed.length > 0) throw new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`);
-
-    if (updateExpected && updateActual) {
-      const d = checkUpdateResult(updateExpected, updateActual);
-      if (d) divergences.push(await this.analyse(d, n, step, 'update', undefined));
-    }
-    if (step.t === 'read') {
-      const d = checkRead(step.op, this.model, readActual[0]!);
-      if (d) divergences.push(await this.analyse(d, n, step, 0, step.op));
-    } else if (step.t === 'overlap') {
-      const touched = touchedIds(before!, this.model); // once per update, not once per read
-      for (let i = 0; i < step.reads.length; i++) {
-        const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!, touched);
-        if (d) divergences.push(await this.analyse(d, n, step, i, step.reads[i]));
-      }
-    }
-    return { decisions: decisionLog, divergences };
   }
 
   private report(d: Divergence, n: number, step: Step, source: 'update' | number, extra?: Partial<DivergenceReport>): DivergenceReport {

@@ -203,24 +203,23 @@ export class Shard {
    * inserted.
    */
   private async upsertPoints(opNum: number, points: readonly PointStruct[]): Promise<void> {
-    let started = false;
-    const point = async () => {
-      if (started) await this.y('update.point');
-      started = true;
-    };
+    let touched = false; // a yield between the op's touches, none before its first
     for (let from = 0; from < points.length; from += UPSERT_CHUNK) {
-      const chunk = points.slice(from, from + UPSERT_CHUNK);
+      const to = Math.min(points.length, from + UPSERT_CHUNK);
       const fresh: PointStruct[] = [];
-      for (const p of chunk) {
+      for (let i = from; i < to; i++) {
+        const p = points[i]!;
         if (!this.holder.hasAnyCopy(p.id)) {
           fresh.push(p);
           continue;
         }
-        await point();
+        if (touched) await this.y('update.point');
+        touched = true;
         await this.applyPoint(opNum, p.id, { kind: 'upsert', vectors: p.vectors, payload: p.payload });
       }
       if (fresh.length === 0) continue;
-      await point();
+      if (touched) await this.y('update.point');
+      touched = true;
       const dst = this.holder.smallestAppendable();
       const intoUnsynced = this.ctx.unsynced.has(dst);
       for (const p of fresh) {
