@@ -1,0 +1,183 @@
+// Planted engine bugs (mutants) that are NOT in the fault catalog: each breaks one mechanism of the
+// engine by a one-place source edit. `scripts/mutants.mjs` applies each to a copy of the tree and runs
+// the soak on it, to measure whether the harness finds bugs nobody catalogued (a fault switch is
+// something the harness was tuned against; these are not). Nothing imports this at run time: the
+// engine has no mutant switches, so a mutant can only be found by diffing, like a real bug.
+
+export interface Mutant {
+  readonly name: string;
+  /** Path from the repository root. */
+  readonly file: string;
+  /** Exact text, present exactly once in `file` (`sut/mutants.test.ts` checks it). */
+  readonly find: string;
+  readonly replace: string;
+  /** What the edit breaks, and what a client could see. */
+  readonly breaks: string;
+  /**
+   * Set when no client can see the edit in this engine, with the argument (a survivor is then
+   * expected; one that is found proves the argument wrong). Kept so the claim stays checked.
+   */
+  readonly equivalent?: string;
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'proxy-has-point-ignores-deletes',
+    file: 'sut/engine/proxySegment.ts',
+    find: 'return !this.isDeletedHere(id) && this.wrapped.hasPoint(id);',
+    replace: 'return this.wrapped.hasPoint(id);',
+    breaks: 'a proxy says it holds a point it deleted',
+    equivalent:
+      'hasPoint of a proxy only feeds race-window marks and, for a double proxy, the outer delete (which re-records a delete the inner one already hides); the update path asks pointVersion',
+  },
+  {
+    name: 'proxy-retrieve-ignores-deletes',
+    file: 'sut/engine/proxySegment.ts',
+    find: 'retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {\n    if (this.isDeletedHere(id)) return undefined;',
+    replace: 'retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {',
+    breaks: 'retrieve and scroll through a proxy return points deleted while it was in place',
+  },
+  {
+    name: 'proxy-read-filtered-ignores-deletes',
+    file: 'sut/engine/proxySegment.ts',
+    find: 'return this.deletedPoints.size === 0 ? ids : ids.filter((id) => !this.isDeletedHere(id));',
+    replace: 'return ids;',
+    breaks: 'count and filtered updates through a proxy include points deleted while it was in place',
+  },
+  {
+    name: 'proxy-mask-misses-deletes',
+    file: 'sut/engine/proxySegment.ts',
+    find: 'if (off !== undefined) setDeletedOffset(this.deletedMask, off);',
+    replace: 'void off;',
+    breaks: 'a delete through a proxy never reaches its deleted mask: search still scores the point',
+  },
+  {
+    name: 'propagate-drops-deletes',
+    file: 'sut/engine/proxySegment.ts',
+    find: 'for (const d of this.deletedPoints.values()) this.wrapped.deletePoint(d.operationVersion, d.id);',
+    replace: '',
+    breaks: 'unwrapping a proxy (snapshot teardown, cancellation) forgets the deletes it recorded',
+  },
+  {
+    name: 'search-ignores-vector-deletes',
+    file: 'sut/engine/segment.ts',
+    find: 'if (off < vlen && (vw[w]! & bit) !== 0) continue;',
+    replace: '',
+    breaks: 'search scores a named vector that delete_vectors removed',
+  },
+  {
+    name: 'cosine-not-normalised',
+    file: 'sut/engine/vectorStorage.ts',
+    find: "if (this.distance === 'Cosine') {",
+    replace: 'if (false) {',
+    breaks: 'cosine vectors are stored as given, so scores are dot products of raw vectors',
+  },
+  {
+    name: 'aggregate-prefers-older-copy',
+    file: 'sut/engine/hitBuffer.ts',
+    find: 'if (versions[i]! > versions[prev]! ||',
+    replace: 'if (versions[i]! < versions[prev]! ||',
+    breaks: 'when a search meets two copies of an id, the older one wins',
+    equivalent:
+      'two visible copies of an id exist only inside a copy-on-write move, seen by a read overlapping that update, which may show the point before or after it (per-point atomicity)',
+  },
+  {
+    name: 'merge-keeps-older-copy',
+    file: 'sut/engine/mergeWinners.ts',
+    find: 'if (!found || version > bestVersion ||',
+    replace: 'if (!found || version < bestVersion ||',
+    breaks: 'a rebuild keeps the lowest-version copy of an id present in several inputs',
+  },
+  {
+    name: 'apply-keeps-older-copies',
+    file: 'sut/engine/shard.ts',
+    find: 'for (const c of copies) if (c !== newest) c.entry.deletePoint(c.version, id);',
+    replace: '',
+    breaks: 'apply_points leaves older copies of an id in other segments',
+    equivalent:
+      'updates are serial per shard and a move completes within its update, and proxies hide what they moved: an update never finds two visible copies (the reason F6 is replaced, sut/README.md)',
+  },
+  {
+    name: 'delete-skips-proxies',
+    file: 'sut/engine/shard.ts',
+    find: '        e.deletePoint(opNum, ids[i]);',
+    replace: '        if (!(e instanceof ProxySegment)) e.deletePoint(opNum, ids[i]);',
+    breaks: 'delete by id passes over proxied segments, so the optimized segment keeps the point',
+  },
+  {
+    name: 'cow-keeps-source-copy',
+    file: 'sut/engine/shard.ts',
+    find: "await this.y('cow.inserted');\n      src.deletePoint(opNum, id);",
+    replace: "await this.y('cow.inserted');",
+    breaks: 'a copy-on-write move leaves the old copy live at its source',
+  },
+  {
+    name: 'scroll-page-without-lookahead',
+    file: 'sut/engine/shard.ts',
+    find: 'pages.push(list[i].readFilteredPage(filter, offset, limit + 1));',
+    replace: 'pages.push(list[i].readFilteredPage(filter, offset, limit));',
+    breaks: 'a scroll page asks each segment for `limit` ids, so the next page offset can be lost',
+  },
+  {
+    name: 'retrieve-first-copy',
+    file: 'sut/engine/shard.ts',
+    find: 'seg.retrieveNewer(id, prev === undefined ? -Infinity : prev.version, withVectors);',
+    replace: 'seg.retrieveNewer(id, prev === undefined ? -Infinity : Infinity, withVectors);',
+    breaks: 'retrieve keeps the first copy met in read order instead of the newest',
+    equivalent:
+      'as aggregate-prefers-older-copy: the first copy in read order is the source of an in-flight move, the before state an overlapping read may show',
+  },
+  {
+    name: 'snapshot1-deletes-at-version-0',
+    file: 'sut/engine/optimizer.ts',
+    find: 'for (const d of first.values()) optimized.deletePoint(d.operationVersion, d.id);',
+    replace: 'for (const d of first.values()) optimized.deletePoint(0, d.id);',
+    breaks: "the slow phase replays proxied deletes at version 0, which the optimized copies' versions reject",
+    equivalent:
+      'the finish phase applies every proxied delete the optimized segment still holds (the delete diff), with its own version: the two-phase design repairs the lost first pass',
+  },
+  {
+    name: 'index-misses-new-values',
+    file: 'sut/engine/payloadIndex.ts',
+    find: 'if (after !== undefined) idx.add(offset, after);',
+    replace: '',
+    breaks: 'a payload change never adds its new values to the field index: filtered reads miss the point',
+  },
+  {
+    name: 'upgrade-skips-readers',
+    file: 'sut/engine/locks.ts',
+    find: 'while (this.readers > 0) await this.waiters.wait(this.ex, `${this.name}.upgrade-wait`);',
+    replace: '',
+    breaks: 'upgrading the holder lock does not wait for readers: proxies are swapped in under a running update',
+  },
+  {
+    name: 'delete-keeps-old-version',
+    file: 'sut/engine/segment.ts',
+    find: 'this.tracker.drop(id);\n    this.tracker.setVersion(off, opNum);',
+    replace: 'this.tracker.drop(id);',
+    breaks: "a point delete leaves the tombstone at the point's old version",
+    equivalent:
+      "a deleted point has no version to any reader or update (pointVersion is undefined), and a delete reaches every copy, so no merge weighs a tombstone against a live copy it should beat",
+  },
+  {
+    name: 'range-lt-inclusive',
+    file: 'sut/engine/filterCheck.ts',
+    find: '(lt === undefined || x < lt) &&',
+    replace: '(lt === undefined || x <= lt) &&',
+    breaks: 'range `lt` also accepts the bound itself',
+  },
+  {
+    name: 'match-array-first-element',
+    file: 'sut/engine/filterCheck.ts',
+    find: 'for (let i = 0; i < v.length; i++) if (elem(v[i])) return true;',
+    replace: 'if (v.length > 0 && elem(v[0])) return true;',
+    breaks: 'match and range on an array value look at its first element only',
+  },
+  {
+    name: 'values-count-missing-key',
+    file: 'sut/engine/filterCheck.ts',
+    find: 'return overValues(path, inBounds(0), (v) => inBounds(valuesCountOf(v)), false);',
+    replace: 'return overValues(path, false, (v) => inBounds(valuesCountOf(v)), false);',
+    breaks: 'values_count never matches a point without the key, even when 0 is in bounds',
+  },
+];
