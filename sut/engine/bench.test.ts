@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { benchEngine, costsByKind, DRAIN_AFTER_READ, DRAIN_AFTER_UPDATE, DRAINING_KIND, OPTIMIZER_KIND, summarize } from './bench.ts';
+import { benchEngine, costsByKind, DRAIN_AFTER_READ, DRAIN_AFTER_UPDATE, DRAINING_KIND, OPTIMIZER_KIND, parseOptimizerFlag, summarize } from './bench.ts';
+import { AGGRESSIVE_OPTIMIZER } from './optimizer.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -59,13 +60,19 @@ describe('engine bench', () => {
     expect(none.find((k) => k.kind === OPTIMIZER_KIND)!.timeShare).toBe(0);
   });
 
+  it('takes other optimizer thresholds as MAX_KB,INDEXING_KB,VACUUM_MIN', () => {
+    expect(parseOptimizerFlag('10,5,100')).toEqual({ ...AGGRESSIVE_OPTIMIZER, maxSegmentSizeKb: 10, indexingThresholdKb: 5, vacuumMinVectorNumber: 100 });
+    expect(parseOptimizerFlag('0.5,0,16')).toMatchObject({ maxSegmentSizeKb: 0.5, indexingThresholdKb: 0 });
+    for (const bad of ['', '10,5', '10,5,100,1', '0,1,16', 'a,b,c', '10,5,1.5']) expect(parseOptimizerFlag(bad), bad).toBeUndefined();
+  });
+
   it('summarizes windows as median, min and max', () => {
     expect(summarize([30, 10, 20, 50, 40])).toEqual({ median: 30, min: 10, max: 50 });
     expect(summarize([7])).toEqual({ median: 7, min: 7, max: 7 });
   });
 
   it('rejects arguments that are not positive whole numbers with a usage line and exit 2', () => {
-    for (const args of [['0'], ['20000', 'x'], ['-5'], ['100', '2', '3'], ['--by-kinds']]) {
+    for (const args of [['0'], ['20000', 'x'], ['-5'], ['100', '2', '3'], ['--by-kinds'], ['--optimizer'], ['--optimizer', '10,5'], ['--optimizer', '0,1,16']]) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'sut/engine/bench.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^usage: npx tsx sut\/engine\/bench\.ts \[ops=20000\] \[windows=7\]/);

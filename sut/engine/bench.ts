@@ -1,10 +1,11 @@
 // Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
 // aggressive optimizer) driven straight through by a pass-through executor, a seeded mixed op
-// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows] [--by-kind]`. A benchmark, not a test:
-// it asserts nothing.
+// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows] [--by-kind] [--optimizer 10,5,100]`.
+// A benchmark, not a test: it asserts nothing.
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
 import { EngineCollection } from './collection.ts';
+import { AGGRESSIVE_OPTIMIZER, type OptimizerConfig } from './optimizer.ts';
 import { mulberry32 } from './testing/mulberry32.ts';
 
 const TAGS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -33,9 +34,10 @@ export function makeOp(rng: () => number, pool: number): UpdateOp | ReadOp {
 export const BENCH_POOL = 1400;
 
 /** The bench's engine after set-up (1,000 points, a keyword index on `tag`) and the stream's generator. */
-export async function benchSetUp(): Promise<{ engine: EngineCollection; rng: () => number }> {
+export async function benchSetUp(optimizer: OptimizerConfig = AGGRESSIVE_OPTIMIZER): Promise<{ engine: EngineCollection; rng: () => number }> {
   const engine = new EngineCollection({
     spec: { shards: 2, vectors: [{ name: 'dense', size: 8, distance: 'Cosine' }, { name: 'dot', size: 4, distance: 'Dot' }] },
+    optimizer,
   });
   const rng = mulberry32(7);
   for (let i = 1; i <= 1000; i++) {
@@ -89,8 +91,8 @@ export function kindOf(op: UpdateOp | ReadOp): string {
  * set off (an event-loop turn after every op lets the optimizer finish first, so the windows run
  * slower and their rates are not comparable with a plain run's).
  */
-export async function benchEngine(ops: number, windows: number, opts: { byKind?: boolean } = {}): Promise<EngineBench> {
-  const { engine, rng } = await benchSetUp();
+export async function benchEngine(ops: number, windows: number, opts: { byKind?: boolean; optimizer?: OptimizerConfig } = {}): Promise<EngineBench> {
+  const { engine, rng } = await benchSetUp(opts.optimizer);
   const gcPauses: PerformanceEntry[] = [];
   const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries()));
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -188,6 +190,16 @@ export function summarize(rates: readonly number[]): { median: number; min: numb
   return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
+/**
+ * `--optimizer MAX_KB,INDEXING_KB,VACUUM_MIN`: the bench's optimizer with these three thresholds (the
+ * rest as AGGRESSIVE_OPTIMIZER), e.g. `10,5,100` for the settings of Qdrant's own model tester.
+ */
+export function parseOptimizerFlag(arg: string): OptimizerConfig | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?),([0-9]+(?:\.[0-9]+)?),([0-9]+)$/.exec(arg);
+  if (!m || Number(m[1]) <= 0) return undefined;
+  return { ...AGGRESSIVE_OPTIMIZER, maxSegmentSizeKb: Number(m[1]), indexingThresholdKb: Number(m[2]), vacuumMinVectorNumber: Number(m[3]) };
+}
+
 /** A positive whole number from the command line, or undefined. */
 function positiveInt(arg: string | undefined, fallback: number): number | undefined {
   if (arg === undefined) return fallback;
@@ -196,18 +208,21 @@ function positiveInt(arg: string | undefined, fallback: number): number | undefi
 
 if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAIN) {
   const args = process.argv.slice(2);
+  const usage = 'usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7] [--by-kind] [--optimizer MAX_KB,INDEXING_KB,VACUUM_MIN]';
   const byKind = args.includes('--by-kind');
-  const positional = args.filter((a) => a !== '--by-kind');
+  const at = args.indexOf('--optimizer');
+  const optimizer = at >= 0 ? parseOptimizerFlag(args[at + 1] ?? '') : AGGRESSIVE_OPTIMIZER;
+  const positional = args.filter((a, i) => a !== '--by-kind' && (at < 0 || (i !== at && i !== at + 1)));
   const ops = positiveInt(positional[0], 20_000);
   const windows = positiveInt(positional[1], 7);
-  if (ops === undefined || windows === undefined || positional.length > 2) {
-    console.error('usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7] [--by-kind]   (positive whole numbers)');
+  if (ops === undefined || windows === undefined || positional.length > 2 || optimizer === undefined) {
+    console.error(`${usage}   (positive whole numbers; --optimizer takes e.g. 10,5,100)`);
     process.exit(2);
   }
-  const r = await benchEngine(ops, windows, { byKind });
+  const r = await benchEngine(ops, windows, { byKind, optimizer });
   const { median, min, max } = summarize(r.rates);
   console.log(
-    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window; ${r.livePoints} live points at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
+    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window (segments ${optimizer.maxSegmentSizeKb} KB, indexing ${optimizer.indexingThresholdKb} KB, vacuum from ${optimizer.vacuumMinVectorNumber} points); ${r.livePoints} live points at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
   );
   for (const k of r.kinds ?? []) {
     console.log(`  ${k.kind.padEnd(20)} ${String(k.ops).padStart(7)} ops  ${k.usPerOp.toFixed(1).padStart(7)} µs/op  ${(k.timeShare * 100).toFixed(1).padStart(5)}% of the time`);
