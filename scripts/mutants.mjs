@@ -6,7 +6,7 @@
 // detection.sh: it exits 0 whatever it finds (2 on bad usage).
 //   usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--out DIR] [NAME...]
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -36,14 +36,34 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const { MUTANTS } = await tsImport('../sut/mutants.ts', import.meta.url);
+const { SCENARIOS } = await tsImport('../scenarios/catalog.ts', import.meta.url);
+if (!SCENARIOS.some((sc) => sc.name === opts.scenario)) fail(`unknown scenario '${opts.scenario}'; known: ${SCENARIOS.map((sc) => sc.name).join(', ')}`);
 const unknown = opts.names.filter((n) => !MUTANTS.some((m) => m.name === n));
 if (unknown.length) fail(`unknown mutant ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${MUTANTS.map((m) => m.name).join(', ')}`);
 const chosen = opts.names.length ? MUTANTS.filter((m) => opts.names.includes(m.name)) : MUTANTS;
 
-// The working tree as git sees it (tracked and new files, nothing ignored), without node_modules.
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' })
-  .split('\0')
-  .filter((f) => f && existsSync(join(root, f)));
+// The working tree as git sees it (tracked and new files, nothing ignored); without git (an
+// exported tree), every file outside node_modules, soak-out, tmp and dot-directories.
+function treeFiles() {
+  try {
+    return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter((f) => f && existsSync(join(root, f)));
+  } catch {
+    const out = [];
+    const walk = (rel) => {
+      for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+        if (e.name.startsWith('.') || (rel === '' && ['node_modules', 'soak-out', 'tmp'].includes(e.name))) continue;
+        const p = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile()) out.push(p);
+      }
+    };
+    walk('');
+    return out;
+  }
+}
+const files = treeFiles();
 
 function mutatedTree(m) {
   const dir = join(opts.out, m.name, 'tree');
@@ -76,6 +96,8 @@ function runSoak(tree, seed) {
       } catch {}
       if (report?.divergence) done({ seed, found: true, kind: report.divergence.kind, step: report.divergence.step });
       else if (code === 0) done({ seed, found: false });
+      // Bad usage is ours, not the mutant's: it must not count as a find.
+      else if (code === 2) fail(`soak refused the run (${err.trim().split('\n')[0]})`);
       else done({ seed, found: true, kind: `exit ${code}`, step: report?.opsExecuted, note: err.split('\n').find((l) => l.trim()) });
     });
   });
