@@ -180,4 +180,18 @@ export const MUTANTS: readonly Mutant[] = [
     replace: 'return overValues(path, false, (v) => inBounds(valuesCountOf(v)), false);',
     breaks: 'values_count never matches a point without the key, even when 0 is in bounds',
   },
+  {
+    name: 'proxying-without-write-lock',
+    file: 'sut/engine/optimizer.ts',
+    find: "  await holder.lock.upgrade();\n  await y('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseWrite();\n  handle.phase = 'slow';",
+    replace: "  await y('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseUpgradable();\n  handle.phase = 'slow';",
+    breaks: 'proxies are finalized and installed without the write lock, while an update may still write the inputs',
+  },
+  {
+    name: 'swap-without-write-lock',
+    file: 'sut/engine/optimizer.ts',
+    find: "      await holder.lock.upgrade();\n      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseWrite();",
+    replace: "      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseUpgradable();",
+    breaks: 'the optimized segment is swapped in under the upgradable read, while updates may be writing through the proxies',
+  },
 ];
