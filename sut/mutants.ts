@@ -192,6 +192,8 @@ export const MUTANTS: readonly Mutant[] = [
     file: 'sut/engine/optimizer.ts',
     find: "      await holder.lock.upgrade();\n      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseWrite();",
     replace: "      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseUpgradable();",
-    breaks: 'the optimized segment is swapped in under the upgradable read, while updates may be writing through the proxies',
+    breaks: 'the optimized segment is swapped in under the upgradable read, beside running reads',
+    equivalent:
+      'the finish phase already holds the updates mutex (no update is in flight), the swap itself never yields, and a read works on the segment list it took at its start, which stays valid',
   },
 ];
