@@ -119,9 +119,19 @@ async function pool(jobs, width) {
 
 const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
 const jobs = [];
+// Progress on stderr as each mutant's last seed ends (a full check takes minutes).
+const pending = new Map(chosen.map((m) => [m.name, { left: opts.seeds, found: 0 }]));
+let mutantsDone = 0;
+function progress(r) {
+  const p = pending.get(r.mutant);
+  p.left -= 1;
+  if (r.found) p.found += 1;
+  if (p.left === 0) process.stderr.write(`[${++mutantsDone}/${chosen.length}] ${r.mutant}: found on ${p.found}/${opts.seeds} seeds\n`);
+  return r;
+}
 for (const m of chosen) {
   const tree = mutatedTree(m);
-  for (const s of seeds) jobs.push(() => runSoak(tree, s).then((r) => ({ mutant: m.name, ...r })));
+  for (const s of seeds) jobs.push(() => runSoak(tree, s).then((r) => progress({ mutant: m.name, ...r })));
 }
 const results = await pool(jobs, 2);
 
