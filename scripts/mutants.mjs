@@ -64,6 +64,7 @@ function treeFiles() {
   }
 }
 const files = treeFiles();
+if (!existsSync(join(root, 'node_modules'))) fail('node_modules is missing: run npm ci first');
 
 function mutatedTree(m) {
   const dir = join(opts.out, m.name, 'tree');
@@ -94,11 +95,13 @@ function runSoak(tree, seed) {
       try {
         report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       } catch {}
+      const firstLine = err.split('\n').find((l) => l.trim()) ?? '';
       if (report?.divergence) done({ seed, found: true, kind: report.divergence.kind, step: report.divergence.step });
       else if (code === 0) done({ seed, found: false });
-      // Bad usage is ours, not the mutant's: it must not count as a find.
-      else if (code === 2) fail(`soak refused the run (${err.trim().split('\n')[0]})`);
-      else done({ seed, found: true, kind: `exit ${code}`, step: report?.opsExecuted, note: err.split('\n').find((l) => l.trim()) });
+      // Exit 3: the target failed (the mutated engine threw), which a client sees too.
+      else if (code === 3) done({ seed, found: true, kind: 'target failure', step: report?.opsExecuted, note: firstLine });
+      // Anything else (bad usage, a broken install) is ours, not the mutant's: never count it as a find.
+      else fail(`a soak run in ${tree} ended with exit ${code} and no divergence: ${firstLine}`);
     });
   });
 }
