@@ -3,7 +3,7 @@
 // Prints, per mutant, the seeds on which the soak diverged (or the engine crashed), the kinds, and
 // the median step; a mutant no seed finds is listed as SURVIVED, or as expected when the catalog
 // argues it is equivalent (and a found one refutes that argument). A measurement, like
-// detection.sh: it exits 0 whatever it finds (2 on bad usage).
+// detection.sh: it exits 0 whatever it finds (2 on bad usage, 130 when interrupted).
 //   usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--out DIR] [NAME...]
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -82,15 +82,25 @@ function mutatedTree(m) {
   return dir;
 }
 
+// Ctrl-C (or a SIGINT to this process alone) stops the soaks it started too; each leaves its trace.
+const children = new Set();
+process.on('SIGINT', () => {
+  for (const c of children) c.kill('SIGINT');
+  process.stderr.write(`mutants: interrupted; finished runs are under ${opts.out}\n`);
+  process.exit(130);
+});
+
 /** One soak run in a mutated tree: its verdict from report.json, or how the process ended. */
 function runSoak(tree, seed) {
   const out = join(tree, '..', `seed-${seed}`);
   const argv = ['bin/soak.mjs', 'run', '--seed', String(seed), '--ops', String(opts.ops), '--scenario', opts.scenario, '--no-ui', '--report', 'json', '--out', out];
   return new Promise((done) => {
     const child = spawn(process.execPath, argv, { cwd: tree, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.add(child);
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
+      children.delete(child);
       let report;
       try {
         report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
