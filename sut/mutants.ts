@@ -35,7 +35,7 @@ export const MUTANTS: readonly Mutant[] = [
     file: 'sut/engine/proxySegment.ts',
     find: 'retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {\n    if (this.isDeletedHere(id)) return undefined;',
     replace: 'retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined {',
-    breaks: 'retrieve and scroll through a proxy return points deleted while it was in place',
+    breaks: 'retrieve by id through a proxy returns points deleted while it was in place (scroll and count exclude them on their filter path)',
   },
   {
     name: 'proxy-read-filtered-ignores-deletes',
