@@ -17,6 +17,9 @@ describe('engine bench', () => {
     // ~1,000 live points: 1,000 set up, ids drawn from 1,400, deletes balancing new ids
     expect(r.livePoints).toBeGreaterThan(900);
     expect(r.livePoints).toBeLessThanOrEqual(1400);
+    // 2 shards of ~500 points under 4 KB segments: several segments each, not hundreds
+    expect(r.segmentsPerShard).toHaveLength(2);
+    for (const n of r.segmentsPerShard) expect(n >= 2 && n < 40).toBe(true);
     expect(r.gcShare).toBeGreaterThan(0); // ~10 MB allocated per window: scavenges happen
     expect(r.gcShare).toBeLessThan(1);
   });

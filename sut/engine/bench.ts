@@ -58,6 +58,8 @@ export interface EngineBench {
   readonly finishedPerWindow: number;
   /** Live points at the end (the shape stayed ~1,000). */
   readonly livePoints: number;
+  /** Segments per shard at the end (other optimizer thresholds can make them pile up). */
+  readonly segmentsPerShard: readonly number[];
   /** Share of the measured windows' wall time spent in GC pauses (V8's `gc` performance entries). */
   readonly gcShare: number;
   /** With `byKind`: each op kind's cost over the measured windows, most expensive first. */
@@ -141,9 +143,10 @@ export async function benchEngine(ops: number, windows: number, opts: { byKind?:
   }
   const finishedPerWindow = windows > 0 ? Math.round((engine.optimizerStats().finished - finishedBefore) / windows) : 0;
   const live = await engine.read({ kind: 'count' });
+  const segmentsPerShard = engine.shards.map((s) => s.holder.readOrderView().length);
   await engine.close();
   const kinds = opts.byKind ? costsByKind(perKind, windowMs) : undefined;
-  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, gcShare: windowMs > 0 ? gcMs / windowMs : 0, kinds };
+  return { rates, finishedPerWindow, livePoints: live.kind === 'count' ? live.count : -1, segmentsPerShard, gcShare: windowMs > 0 ? gcMs / windowMs : 0, kinds };
 }
 
 /** perKind keys of the drains (costsByKind turns them into the two lines below). */
@@ -222,7 +225,7 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAI
   const r = await benchEngine(ops, windows, { byKind, optimizer });
   const { median, min, max } = summarize(r.rates);
   console.log(
-    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window (segments ${optimizer.maxSegmentSizeKb} KB, indexing ${optimizer.indexingThresholdKb} KB, vacuum from ${optimizer.vacuumMinVectorNumber} points); ${r.livePoints} live points at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
+    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window (segments ${optimizer.maxSegmentSizeKb} KB, indexing ${optimizer.indexingThresholdKb} KB, vacuum from ${optimizer.vacuumMinVectorNumber} points); ${r.livePoints} live points and ${r.segmentsPerShard.join(' / ')} segments per shard at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
   );
   for (const k of r.kinds ?? []) {
     console.log(`  ${k.kind.padEnd(20)} ${String(k.ops).padStart(7)} ops  ${k.usPerOp.toFixed(1).padStart(7)} µs/op  ${(k.timeShare * 100).toFixed(1).padStart(5)}% of the time`);
