@@ -66,7 +66,16 @@ describe('engine bench', () => {
   it('takes other optimizer thresholds as MAX_KB,INDEXING_KB,VACUUM_MIN', () => {
     expect(parseOptimizerFlag('10,5,100')).toEqual({ ...AGGRESSIVE_OPTIMIZER, maxSegmentSizeKb: 10, indexingThresholdKb: 5, vacuumMinVectorNumber: 100 });
     expect(parseOptimizerFlag('0.5,0,16')).toMatchObject({ maxSegmentSizeKb: 0.5, indexingThresholdKb: 0 });
-    for (const bad of ['', '10,5', '10,5,100,1', '0,1,16', 'a,b,c', '10,5,1.5']) expect(parseOptimizerFlag(bad), bad).toBeUndefined();
+    for (const bad of ['', '10,5', '10,5,100,1', '0,1,16', 'a,b,c', '10,5,1.5', 'Off', 'none']) expect(parseOptimizerFlag(bad), bad).toBeUndefined();
+  });
+
+  it('with --optimizer off, runs the same stream with no optimizer: nothing rebuilt, the initial segments only', async () => {
+    const off = parseOptimizerFlag('off')!;
+    expect(off).toEqual({ ...AGGRESSIVE_OPTIMIZER, enabled: false });
+    const r = await benchEngine(300, 1, { optimizer: off });
+    expect(r.finishedPerWindow).toBe(0);
+    expect(r.segmentsPerShard).toEqual([AGGRESSIVE_OPTIMIZER.defaultSegmentNumber, AGGRESSIVE_OPTIMIZER.defaultSegmentNumber]);
+    expect(r.livePoints).toBeGreaterThan(900);
   });
 
   it('summarizes windows as median, min and max', () => {

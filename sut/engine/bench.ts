@@ -1,6 +1,6 @@
 // Engine-only throughput: the default scenario's shape (2 shards, ~1,000 live points, dim 8,
 // aggressive optimizer) driven straight through by a pass-through executor, a seeded mixed op
-// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows] [--by-kind] [--optimizer 10,5,100]`.
+// stream. Run: `npx tsx sut/engine/bench.ts [ops] [windows] [--by-kind] [--optimizer 10,5,100 | off]`.
 // A benchmark, not a test: it asserts nothing.
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { Filter, PointId, ReadOp, UpdateOp } from '../../model/types.ts';
@@ -196,8 +196,11 @@ export function summarize(rates: readonly number[]): { median: number; min: numb
 /**
  * `--optimizer MAX_KB,INDEXING_KB,VACUUM_MIN`: the bench's optimizer with these three thresholds (the
  * rest as AGGRESSIVE_OPTIMIZER), e.g. `10,5,100` for the settings of Qdrant's own model tester.
+ * `--optimizer off`: no optimizer at all (two appendable segments per shard, nothing rebuilt): the
+ * ceiling of the same stream, i.e. what the reads and updates cost without the optimizer's work.
  */
 export function parseOptimizerFlag(arg: string): OptimizerConfig | undefined {
+  if (arg === 'off') return { ...AGGRESSIVE_OPTIMIZER, enabled: false };
   const m = /^([0-9]+(?:\.[0-9]+)?),([0-9]+(?:\.[0-9]+)?),([0-9]+)$/.exec(arg);
   if (!m || Number(m[1]) <= 0) return undefined;
   return { ...AGGRESSIVE_OPTIMIZER, maxSegmentSizeKb: Number(m[1]), indexingThresholdKb: Number(m[2]), vacuumMinVectorNumber: Number(m[3]) };
@@ -211,7 +214,7 @@ function positiveInt(arg: string | undefined, fallback: number): number | undefi
 
 if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAIN) {
   const args = process.argv.slice(2);
-  const usage = 'usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7] [--by-kind] [--optimizer MAX_KB,INDEXING_KB,VACUUM_MIN]';
+  const usage = 'usage: npx tsx sut/engine/bench.ts [ops=20000] [windows=7] [--by-kind] [--optimizer MAX_KB,INDEXING_KB,VACUUM_MIN | off]';
   const byKind = args.includes('--by-kind');
   const at = args.indexOf('--optimizer');
   const optimizer = at >= 0 ? parseOptimizerFlag(args[at + 1] ?? '') : AGGRESSIVE_OPTIMIZER;
@@ -219,13 +222,13 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.env.NO_BENCH_MAI
   const ops = positiveInt(positional[0], 20_000);
   const windows = positiveInt(positional[1], 7);
   if (ops === undefined || windows === undefined || positional.length > 2 || optimizer === undefined) {
-    console.error(`${usage}   (positive whole numbers; --optimizer takes e.g. 10,5,100)`);
+    console.error(`${usage}   (positive whole numbers; --optimizer takes e.g. 10,5,100, or off)`);
     process.exit(2);
   }
   const r = await benchEngine(ops, windows, { byKind, optimizer });
   const { median, min, max } = summarize(r.rates);
   console.log(
-    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window (segments ${optimizer.maxSegmentSizeKb} KB, indexing ${optimizer.indexingThresholdKb} KB, vacuum from ${optimizer.vacuumMinVectorNumber} points); ${r.livePoints} live points and ${r.segmentsPerShard.join(' / ')} segments per shard at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
+    `engine alone, steady state: ${ops} mixed ops per window, median of ${windows} windows after a warm-up window: ${median} ops/s (min ${min}, max ${max}); ${r.finishedPerWindow} optimizations finished per window (${optimizer.enabled ? `segments ${optimizer.maxSegmentSizeKb} KB, indexing ${optimizer.indexingThresholdKb} KB, vacuum from ${optimizer.vacuumMinVectorNumber} points` : 'optimizer off'}); ${r.livePoints} live points and ${r.segmentsPerShard.join(' / ')} segments per shard at the end; GC pauses ${(r.gcShare * 100).toFixed(1)}% of the windows' time`,
   );
   for (const k of r.kinds ?? []) {
     console.log(`  ${k.kind.padEnd(20)} ${String(k.ops).padStart(7)} ops  ${k.usPerOp.toFixed(1).padStart(7)} µs/op  ${(k.timeShare * 100).toFixed(1).padStart(5)}% of the time`);
