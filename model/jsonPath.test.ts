@@ -14,6 +14,25 @@ describe('parsePath', () => {
   });
   it('rejects malformed paths', () => {
     for (const bad of ['', '.a', 'a.', 'a..b', '[0]', 'a[x]', 'a]', 'a[0]b', 'a[']) expect(parsePath(bad), bad).toBeUndefined();
+    expect(parsePath('a[x]')).toBeUndefined(); // a remembered rejection stays a rejection
+  });
+  it('parses a path once and shares it frozen, so no caller can change what others read', () => {
+    const first = parsePath('p.q[]')!;
+    expect(parsePath('p.q[]')).toBe(first);
+    expect(Object.isFrozen(first) && first.every((it) => Object.isFrozen(it))).toBe(true);
+    expect(() => (first as { kind: string; key?: string }[]).push({ kind: 'all' })).toThrow();
+    expect(readPath({ p: { q: [1, 2] } }, 'p.q[]')).toEqual([1, 2]);
+  });
+});
+
+describe('setOwn (through deepCopy)', () => {
+  it('writes every key, __proto__ and prototype names included, as a plain own property', () => {
+    const src = JSON.parse('{"__proto__": 1, "constructor": 2, "toString": 3, "hasOwnProperty": 4}') as Payload;
+    const copy = deepCopy(src);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(Object.getOwnPropertyDescriptor(copy, k), k).toEqual({ value: src[k], writable: true, enumerable: true, configurable: true });
+    }
   });
 });
 

@@ -14,7 +14,26 @@ const TOKEN = /\.([^.[\]]+)|\[(\d*)\]/y;
  * Parses `first(.key | [n] | [])*`. The first item is always a key. Returns undefined for a path
  * Qdrant would reject (empty key, stray brackets). Quoted keys (`"a.b"`) are not supported.
  */
-export function parsePath(key: string): PathItem[] | undefined {
+export function parsePath(key: string): readonly PathItem[] | undefined {
+  // Every filter check reads its paths once per point: parse each distinct key once. The parsed
+  // items are frozen, so sharing them cannot leak a change from one caller to another.
+  let items = parsed.get(key);
+  if (items === undefined && !parsed.has(key)) {
+    items = parseUncached(key);
+    if (items !== undefined) {
+      for (const it of items) Object.freeze(it);
+      Object.freeze(items);
+    }
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(key, items);
+  }
+  return items;
+}
+const parsed = new Map<string, readonly PathItem[] | undefined>();
+/** Generated payload keys come from a small vocabulary; the bound only guards odd callers. */
+const PARSED_LIMIT = 4096;
+
+function parseUncached(key: string): PathItem[] | undefined {
   const first = /^[^.[\]]+/.exec(key);
   if (!first) return undefined;
   const items: PathItem[] = [{ kind: 'key', key: first[0] }];
@@ -70,7 +89,10 @@ function walk(value: JsonValue, items: readonly PathItem[], i: number, out: Json
 
 /** Own-property write that is safe for any key (a plain `o[k] = v` with k = "__proto__" is not). */
 export function setOwn(obj: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  // Only `__proto__` is an accessor on Object.prototype; every other key assigned on a plain
+  // object becomes (or stays) an own writable, enumerable data property, as defineProperty makes it.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Deep copy of plain JSON, so the model never shares objects with ops or callers. */

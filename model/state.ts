@@ -28,43 +28,51 @@ const OK: UpdateResult = { status: 'ok' };
 
 export class ModelState {
   readonly spec: CollectionSpec;
-  private readonly byKey: Map<string, StoredPoint>;
+  /** Keyed by the id itself: a Map tells a number from a string, so 5 and "5" never collide. */
+  private readonly byId: Map<PointId, StoredPoint>;
   private readonly indexes: Map<string, FieldSchema>;
   private readonly distances: Map<string, Distance>;
+  /** points() as last computed; dropped by every write (points are immutable, the list is not). */
+  private ordered: readonly StoredPoint[] | undefined;
 
   constructor(spec: CollectionSpec) {
     this.spec = spec;
-    this.byKey = new Map();
+    this.byId = new Map();
     this.indexes = new Map();
     this.distances = new Map(spec.vectors.map((v) => [v.name, v.distance]));
   }
 
   get(id: PointId): StoredPoint | undefined {
-    return this.byKey.get(idKey(id));
+    return this.byId.get(id);
   }
 
   has(id: PointId): boolean {
-    return this.byKey.has(idKey(id));
+    return this.byId.has(id);
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byId.size;
   }
 
   /** All points in no particular order: for callers that do not need id order (no sort). */
   values(): IterableIterator<StoredPoint> {
-    return this.byKey.values();
+    return this.byId.values();
   }
 
-  /** All points, numeric ids ascending then UUIDs (Qdrant's order). */
-  points(): StoredPoint[] {
-    return [...this.byKey.values()].sort((a, b) => compareIds(a.id, b.id));
+  /**
+   * All points, numeric ids ascending then UUIDs (Qdrant's order). Read-only: reads between two
+   * writes share one sorted list.
+   */
+  points(): readonly StoredPoint[] {
+    this.ordered ??= [...this.byId.values()].sort((a, b) => compareIds(a.id, b.id));
+    return this.ordered;
   }
 
   clone(): ModelState {
     const c = new ModelState(this.spec);
-    for (const [k, p] of this.byKey) c.byKey.set(k, p);
+    for (const [k, p] of this.byId) c.byId.set(k, p);
     for (const [k, s] of this.indexes) c.indexes.set(k, s);
+    c.ordered = this.ordered;
     return c;
   }
 
@@ -81,10 +89,10 @@ export class ModelState {
         }
         return OK;
       case 'delete':
-        for (const id of op.ids) this.byKey.delete(idKey(id));
+        for (const id of op.ids) this.remove(id);
         return OK;
       case 'deleteByFilter':
-        for (const p of [...this.values()]) if (matchesFilter(op.filter, p)) this.byKey.delete(idKey(p.id));
+        for (const p of [...this.values()]) if (matchesFilter(op.filter, p)) this.remove(p.id);
         return OK;
       case 'setPayload':
         return this.onSelected(op.selector, (p) => ({ ...p, payload: mergePayload(p.payload, op.payload) }));
@@ -119,7 +127,12 @@ export class ModelState {
   }
 
   private put(p: StoredPoint): void {
-    this.byKey.set(idKey(p.id), p);
+    this.byId.set(p.id, p);
+    this.ordered = undefined;
+  }
+
+  private remove(id: PointId): void {
+    if (this.byId.delete(id)) this.ordered = undefined;
   }
 
   /** `base` with `given` written over it: copied, and cosine vectors normalised as Qdrant stores them. */

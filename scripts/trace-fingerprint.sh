@@ -16,6 +16,6 @@ for f in "${faults[@]}"; do
 done
 for d in "$out"/*/; do
   n=$(basename "$d")
-  v=$(node -e "const r=require('./$d/report.json'); console.log(r.verdict, r.divergence ? r.divergence.kind + '@' + r.divergence.step : '')")
+  v=$(node -e "const r=require(require('node:path').resolve('$d', 'report.json')); console.log(r.verdict, r.divergence ? r.divergence.kind + '@' + r.divergence.step : '')")
   echo "$n $(sha256sum < "$d/trace.ndjson" | cut -c1-16) $v"
 done | sort

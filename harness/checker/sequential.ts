@@ -154,26 +154,26 @@ export function searchOrderDivergence(op: SearchOp, state: ModelState, points: r
 function checkSearch(op: SearchOp, state: ModelState, points: readonly ScoredPoint[]): Divergence | undefined {
   const distance = distanceOf(state, op.vector);
   const cands = searchCandidates(state, op);
-  const score = new Map<string, number>();
-  for (const c of cands) score.set(idKey(c.id), c.score);
+  const score = new Map<PointId, number>(); // keyed by the id itself: 5 and "5" stay apart
+  for (const c of cands) score.set(c.id, c.score);
 
   const membership = searchMembershipDivergence(
     op,
     points,
-    (id) => score.has(idKey(id)),
+    (id) => score.has(id),
     (id) => state.has(id),
     (id) => candidacy(state.get(id), op.vector, op.filter),
     '',
   );
   if (membership) return membership;
 
-  const wrong = points.filter((p) => !scoresEqual(p.score, score.get(idKey(p.id))!));
+  const wrong = points.filter((p) => !scoresEqual(p.score, score.get(p.id)!));
   if (wrong.length > 0) {
     return divergence(
       'wrong-score',
       `search returned ${wrong.length} score(s) that differ from the model's beyond tolerance`,
       wrong.map((p) => p.id),
-      cap(wrong.map((p) => ({ id: p.id, score: score.get(idKey(p.id))! }))),
+      cap(wrong.map((p) => ({ id: p.id, score: score.get(p.id)! }))),
       cap(wrong.map(sp)),
     );
   }
@@ -210,7 +210,7 @@ function checkSearch(op: SearchOp, state: ModelState, points: readonly ScoredPoi
       a,
     );
   }
-  const weak = points.filter((p) => strictlyBetter(distance, boundary, score.get(idKey(p.id))!));
+  const weak = points.filter((p) => strictlyBetter(distance, boundary, score.get(p.id)!));
   if (weak.length > 0) {
     const [e, a] = summary();
     return divergence(

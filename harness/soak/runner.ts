@@ -182,6 +182,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
       }
       if (steps % every === 0) {
+        writer?.flush();
         cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));

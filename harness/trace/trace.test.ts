@@ -116,6 +116,27 @@ describe('parseTrace accepts real traces', () => {
     expect(back.steps).toEqual(loaded.steps.slice(0, 2));
     expect(back.verdict).toEqual({ verdict: 'divergence', steps: 2, divergence: { kind: 'ghost-point', step: 1 } });
   });
+
+  it('TraceWriter batches steps, but the file only ever holds whole lines: a prefix that loads', () => {
+    const p = join(dir, 'batched.ndjson');
+    const w = new TraceWriter(p);
+    const loaded = parseTrace(text);
+    w.header(loaded.header);
+    expect(loadTrace(p).steps).toEqual([]); // the header is on disk at once
+    w.step(loaded.steps[0]);
+    expect(loadTrace(p).steps).toEqual([]); // a step waits for a flush...
+    w.flush();
+    expect(loadTrace(p).steps).toEqual(loaded.steps.slice(0, 1)); // ...and is there after it
+    // Steps past the batch size reach the file unasked, cut at a line boundary.
+    const big = { ...loaded.steps[1], d: 'x'.repeat(10_000) };
+    for (let i = 0; i < 10; i++) w.step({ ...big, n: i + 1 });
+    const partial = loadTrace(p);
+    expect(partial.steps.length).toBeGreaterThan(1);
+    expect(partial.steps.length).toBeLessThan(11);
+    expect(partial.verdict).toBeUndefined();
+    w.close();
+    expect(loadTrace(p).steps).toHaveLength(11);
+  });
 });
 
 describe('parseTrace names the first bad line', () => {

@@ -60,29 +60,52 @@ export class TraceFormatError extends Error {
 
 export class TraceReadError extends Error {}
 
+/**
+ * Writes a trace line by line, in batches: lines collect in memory and reach the file when about
+ * 64 KB are pending, at every `flush()` (the runner's progress ticks) and at the header, the
+ * verdict and `close()`. A process killed outright loses at most the unflushed tail: the file is
+ * still whole lines, a replayable prefix. (One write per step cost about 3% of a soak.)
+ */
 export class TraceWriter {
   private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingChars = 0;
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
   }
   private line(obj: unknown): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, JSON.stringify(obj) + '\n');
+    const text = JSON.stringify(obj) + '\n';
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+  }
+  /** Everything written so far reaches the file. */
+  flush(): void {
+    if (this.fd === undefined || this.pending.length === 0) return;
+    writeSync(this.fd, this.pending.join(''));
+    this.pending = [];
+    this.pendingChars = 0;
   }
   header(h: TraceHeader): void {
     this.line(h);
+    this.flush();
   }
   step(s: TraceStepLine): void {
     this.line(s);
   }
   verdict(v: TraceVerdictLine): void {
     this.line(v);
+    this.flush();
   }
   close(): void {
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 }
+
+const FLUSH_CHARS = 64 * 1024;
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
