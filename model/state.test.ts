@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { answerRead } from './reads.ts';
 import { ModelState } from './state.ts';
-import type { CollectionSpec, Payload, PointStruct, UpdateOp } from './types.ts';
+import { compareIds, type CollectionSpec, type Payload, type PointStruct, type UpdateOp } from './types.ts';
 
 const SPEC: CollectionSpec = {
   vectors: [
@@ -207,5 +208,43 @@ describe('clone', () => {
     a.apply({ kind: 'clearPayload', selector: { ids: [1] } });
     expect(b.get(1)!.payload).toEqual({ a: 100, tag: 'x', nested: {} });
     expect(b.points().map((p) => p.id)).toEqual([1, U1]);
+  });
+});
+
+describe('points() stays the id-ordered list of the points held', () => {
+  it('through random upserts, deletes and clones, and a list handed out never changes afterwards', () => {
+    const ids = [0, 1, 2, 3, 5, 8, 13, U1, '00000000-0000-4000-8000-000000000002'];
+    const arbOp = fc.oneof(
+      fc.record({ kind: fc.constant('upsert' as const), id: fc.constantFrom(...ids), v: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('delete' as const), id: fc.constantFrom(...ids) }),
+      fc.record({ kind: fc.constant('deleteByFilter' as const), v: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('clone' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 60 }), (ops) => {
+        let s = new ModelState(SPEC);
+        const others: ModelState[] = [];
+        const handedOut: { list: readonly unknown[]; copy: unknown[] }[] = [];
+        for (const op of ops) {
+          if (op.kind === 'clone') {
+            others.push(s);
+            s = s.clone();
+          } else if (op.kind === 'upsert') {
+            s.apply({ kind: 'upsert', points: [{ id: op.id, vectors: {}, payload: { v: op.v } }] });
+          } else if (op.kind === 'delete') {
+            s.apply({ kind: 'delete', ids: [op.id] });
+          } else {
+            s.apply({ kind: 'deleteByFilter', filter: { must: [{ key: 'v', match: { value: op.v } }] } });
+          }
+          const list = s.points();
+          handedOut.push({ list, copy: [...list] });
+          for (const st of [s, ...others]) {
+            expect(st.points()).toEqual([...st.values()].sort((a, b) => compareIds(a.id, b.id)));
+          }
+        }
+        for (const h of handedOut) expect(h.list).toEqual(h.copy);
+      }),
+      { numRuns: 200, seed: 7 },
+    );
   });
 });

@@ -32,8 +32,12 @@ export class ModelState {
   private readonly byId: Map<PointId, StoredPoint>;
   private readonly indexes: Map<string, FieldSchema>;
   private readonly distances: Map<string, Distance>;
-  /** points() as last computed; dropped by every write (points are immutable, the list is not). */
-  private ordered: readonly StoredPoint[] | undefined;
+  /**
+   * Every point in id order, kept in step with `byId` by binary search. Once handed out by points()
+   * or shared with a clone it is never changed again: the next write works on a copy.
+   */
+  private ordered: StoredPoint[] = [];
+  private orderedShared = false;
 
   constructor(spec: CollectionSpec) {
     this.spec = spec;
@@ -64,7 +68,7 @@ export class ModelState {
    * writes share one sorted list.
    */
   points(): readonly StoredPoint[] {
-    this.ordered ??= [...this.byId.values()].sort((a, b) => compareIds(a.id, b.id));
+    this.orderedShared = true;
     return this.ordered;
   }
 
@@ -73,6 +77,8 @@ export class ModelState {
     for (const [k, p] of this.byId) c.byId.set(k, p);
     for (const [k, s] of this.indexes) c.indexes.set(k, s);
     c.ordered = this.ordered;
+    c.orderedShared = true;
+    this.orderedShared = true;
     return c;
   }
 
@@ -127,12 +133,26 @@ export class ModelState {
   }
 
   private put(p: StoredPoint): void {
+    const had = this.byId.has(p.id);
     this.byId.set(p.id, p);
-    this.ordered = undefined;
+    const list = this.orderedForWrite();
+    const at = lowerBound(list, p.id);
+    if (had) list[at] = p;
+    else list.splice(at, 0, p);
   }
 
   private remove(id: PointId): void {
-    if (this.byId.delete(id)) this.ordered = undefined;
+    if (!this.byId.delete(id)) return;
+    const list = this.orderedForWrite();
+    list.splice(lowerBound(list, id), 1);
+  }
+
+  private orderedForWrite(): StoredPoint[] {
+    if (this.orderedShared) {
+      this.ordered = this.ordered.slice();
+      this.orderedShared = false;
+    }
+    return this.ordered;
   }
 
   /** `base` with `given` written over it: copied, and cosine vectors normalised as Qdrant stores them. */
@@ -171,6 +191,18 @@ export class ModelState {
     });
     return missing.length === 0 ? OK : { status: 'not-found', ids: missing };
   }
+}
+
+/** The first index of `list` (id-ordered) whose id is not below `id`. */
+function lowerBound(list: readonly StoredPoint[], id: PointId): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareIds(list[mid]!.id, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
