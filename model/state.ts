@@ -64,8 +64,8 @@ export class ModelState {
   }
 
   /**
-   * All points, numeric ids ascending then UUIDs (Qdrant's order). Read-only: reads between two
-   * writes share one sorted list.
+   * All points, numeric ids ascending then UUIDs (Qdrant's order). Read-only and never changed
+   * afterwards: the next write works on a copy.
    */
   points(): readonly StoredPoint[] {
     this.orderedShared = true;
