@@ -39,25 +39,39 @@ export function matchesFilter(filter: Filter | undefined, point: StoredPoint): b
   return filter === undefined || checkFilter(filter, point);
 }
 
-/** A clause may be a single condition or a list. */
-export function clauseList(c: Condition | readonly Condition[] | undefined): readonly Condition[] | undefined {
-  if (c === undefined) return undefined;
-  return Array.isArray(c) ? (c as readonly Condition[]) : [c as Condition];
-}
-
 function checkFilter(f: Filter, s: Subject): boolean {
-  const must = clauseList(f.must);
-  const should = clauseList(f.should);
-  const mustNot = clauseList(f.must_not);
-  if (must && !must.every((c) => checkCondition(c, s))) return false;
-  if (mustNot && mustNot.some((c) => checkCondition(c, s))) return false;
+  // The model checks every point against every read's filter: plain loops over the clauses, no
+  // list or closure built per point. The rules are exactly every / some / count over each clause.
+  if (f.must !== undefined && !allHold(f.must, s)) return false;
+  if (f.must_not !== undefined && anyHolds(f.must_not, s)) return false;
   // Reference: an empty or absent `should` imposes nothing.
-  if (should && should.length > 0 && !should.some((c) => checkCondition(c, s))) return false;
+  if (f.should !== undefined && !isEmptyClause(f.should) && !anyHolds(f.should, s)) return false;
   if (f.min_should) {
-    const held = f.min_should.conditions.filter((c) => checkCondition(c, s)).length;
+    let held = 0;
+    for (const c of f.min_should.conditions) if (checkCondition(c, s)) held++;
     if (held < f.min_should.min_count) return false;
   }
   return true;
+}
+
+type Clause = Condition | readonly Condition[];
+
+/** `every` over a clause (a single condition or a list). */
+function allHold(clause: Clause, s: Subject): boolean {
+  if (!Array.isArray(clause)) return checkCondition(clause as Condition, s);
+  for (const c of clause as readonly Condition[]) if (!checkCondition(c, s)) return false;
+  return true;
+}
+
+/** `some` over a clause (a single condition or a list). */
+function anyHolds(clause: Clause, s: Subject): boolean {
+  if (!Array.isArray(clause)) return checkCondition(clause as Condition, s);
+  for (const c of clause as readonly Condition[]) if (checkCondition(c, s)) return true;
+  return false;
+}
+
+function isEmptyClause(clause: Clause): boolean {
+  return Array.isArray(clause) && clause.length === 0;
 }
 
 function checkCondition(c: Condition, s: Subject): boolean {

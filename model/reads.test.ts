@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { answerRead, searchCandidates } from './reads.ts';
+import fc from 'fast-check';
+import { answerRead, scoreCandidates, searchCandidates, topCandidates } from './reads.ts';
 import { ReferenceModel } from './reference.ts';
-import { compareScored, isAscending, normalize, similarity } from './scoring.ts';
+import { compareScored, isAscending, normalize, scorerFor, similarity } from './scoring.ts';
 import { ModelState } from './state.ts';
-import type { CollectionSpec, Filter, PointStruct, ReadOp } from './types.ts';
+import type { CollectionSpec, Distance, Filter, PointId, PointStruct, ReadOp, ScoredPoint } from './types.ts';
 
 const SPEC: CollectionSpec = {
   vectors: [
@@ -108,6 +109,51 @@ describe('search', () => {
 
   it('rejects an unknown vector name', () => {
     expect(() => searchCandidates(s, search('nope', [1, 1]))).toThrow(/unknown vector/);
+    expect(() => scoreCandidates(s, search('nope', [1, 1]))).toThrow(/unknown vector/);
+  });
+
+  it('scoreCandidates holds the same points and scores as the ranking', () => {
+    const f = { must: { key: 'g', match: { value: 'a' } } };
+    for (const op of [search('c', [0.3, -2]), search('d', [1, 1], 10, f), search('e', [2, 0])]) {
+      const byId = (a: ScoredPoint, b: ScoredPoint) => compareScored('Dot', { id: a.id, score: 0 }, { id: b.id, score: 0 });
+      expect([...scoreCandidates(s, op)].sort(byId)).toEqual([...searchCandidates(s, op)].sort(byId));
+    }
+  });
+});
+
+describe('scorerFor', () => {
+  it('scores bit for bit as similarity, the Cosine query normalised once', () => {
+    const vec = fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 3, maxLength: 3 });
+    fc.assert(
+      fc.property(fc.constantFrom<Distance>('Cosine', 'Dot', 'Euclid'), vec, vec, (d, q, v) => {
+        const stored = d === 'Cosine' ? normalize(v) : v;
+        expect(Object.is(scorerFor(d, q)(stored), similarity(d, q, stored))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('topCandidates', () => {
+  // Few distinct scores, so ties at the k-th place are common and the id order decides them.
+  const scoredArb = fc
+    .uniqueArray(fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constantFrom(UA, UB)), { maxLength: 80, size: 'large' })
+    .chain((ids: PointId[]) =>
+      fc.tuple(...ids.map((id) => fc.integer({ min: -3, max: 3 }).map((sc): ScoredPoint => ({ id, score: sc / 2 })))),
+    );
+
+  it('equals ranking everything and taking the first k, for any k and distance', () => {
+    let insertionPath = 0;
+    fc.assert(
+      fc.property(scoredArb, fc.oneof(fc.integer({ min: -2, max: 6 }), fc.integer({ min: -2, max: 90 })), fc.constantFrom<Distance>('Cosine', 'Dot', 'Euclid'), (scored, k, d) => {
+        const input = [...scored];
+        const want = [...scored].sort((a, b) => compareScored(d, a, b)).slice(0, Math.max(0, k));
+        expect(topCandidates(d, scored, k)).toEqual(want);
+        expect(scored).toEqual(input); // the input is left as it was
+        if (k > 0 && k * 8 < scored.length) insertionPath++;
+      }),
+      { numRuns: 400 },
+    );
+    expect(insertionPath).toBeGreaterThan(40); // the selection path (not the sort fallback) was exercised
   });
 });
 

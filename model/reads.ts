@@ -2,9 +2,9 @@
 // results without touching the state.
 import { matchesFilter } from './filter.ts';
 import { deepCopy } from './jsonPath.ts';
-import { compareScored, similarity } from './scoring.ts';
+import { compareScored, scorerFor } from './scoring.ts';
 import type { ModelState, StoredPoint } from './state.ts';
-import { compareIds, idKey, type NamedVectors, type PointRecord, type ReadOp, type ReadResult, type ScoredPoint } from './types.ts';
+import { compareIds, idKey, type Distance, type NamedVectors, type PointRecord, type ReadOp, type ReadResult, type ScoredPoint } from './types.ts';
 
 type SearchOp = Extract<ReadOp, { kind: 'search' }>;
 
@@ -44,15 +44,59 @@ export function answerRead(state: ModelState, op: ReadOp): ReadResult {
  * (ties by id). The checker needs the whole ranking to judge ties at the top-k boundary.
  */
 export function searchCandidates(state: ModelState, op: SearchOp): ScoredPoint[] {
-  const params = state.spec.vectors.find((v) => v.name === op.vector);
-  if (!params) throw new Error(`search on unknown vector name '${op.vector}'`);
+  const distance = distanceFor(state, op);
+  return scoreCandidates(state, op).sort((a, b) => compareScored(distance, a, b));
+}
+
+/** searchCandidates before the ranking: the same points and scores, in no promised order. */
+export function scoreCandidates(state: ModelState, op: SearchOp): ScoredPoint[] {
+  const scoreOf = candidateScorer(state, op);
   const scored: ScoredPoint[] = [];
   for (const p of state.values()) {
-    const stored = Object.hasOwn(p.vectors, op.vector) ? p.vectors[op.vector] : undefined;
-    if (stored === undefined || !matchesFilter(op.filter, p)) continue;
-    scored.push({ id: p.id, score: similarity(params.distance, op.query, stored) });
+    const score = scoreOf(p);
+    if (score !== undefined) scored.push({ id: p.id, score });
   }
-  return scored.sort((a, b) => compareScored(params.distance, a, b));
+  return scored;
+}
+
+/**
+ * One point's score for `op` when it is a candidate (has the named vector, matches the filter),
+ * else undefined: what scoreCandidates computes for each point, for callers that need a few.
+ */
+export function candidateScorer(state: ModelState, op: SearchOp): (p: StoredPoint) => number | undefined {
+  const score = scorerFor(distanceFor(state, op), op.query);
+  return (p) => {
+    const stored = Object.hasOwn(p.vectors, op.vector) ? p.vectors[op.vector] : undefined;
+    return stored === undefined || !matchesFilter(op.filter, p) ? undefined : score(stored);
+  };
+}
+
+/**
+ * The first `k` of `scored` ranked best first: equal to sorting all of it and taking `k`, since
+ * candidate ids are distinct and compareScored is then a total order. A check that only needs the
+ * top of the ranking (the usual case) skips sorting a thousand candidates.
+ */
+export function topCandidates(distance: Distance, scored: readonly ScoredPoint[], k: number): ScoredPoint[] {
+  const want = Math.min(Math.max(0, k), scored.length);
+  if (want === 0) return [];
+  if (want * 8 >= scored.length) return [...scored].sort((a, b) => compareScored(distance, a, b)).slice(0, want);
+  const top: ScoredPoint[] = [];
+  for (const c of scored) {
+    if (top.length === want && compareScored(distance, c, top[want - 1]) >= 0) continue;
+    let i = top.length === want ? want - 1 : top.length;
+    while (i > 0 && compareScored(distance, c, top[i - 1]) < 0) {
+      top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = c;
+  }
+  return top;
+}
+
+function distanceFor(state: ModelState, op: SearchOp): Distance {
+  const params = state.spec.vectors.find((v) => v.name === op.vector);
+  if (!params) throw new Error(`search on unknown vector name '${op.vector}'`);
+  return params.distance;
 }
 
 function toRecord(p: StoredPoint, withVectors: boolean): PointRecord {

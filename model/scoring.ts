@@ -35,6 +35,18 @@ export function similarity(distance: Distance, query: readonly number[], stored:
   }
 }
 
+/**
+ * `similarity` with the query fixed: a Cosine query is normalised once here instead of once per
+ * stored vector. Each score is the same float64 computation as `similarity`, so equal bit for bit.
+ */
+export function scorerFor(distance: Distance, query: readonly number[]): (stored: readonly number[]) => number {
+  if (distance === 'Cosine') {
+    const unit = normalize(query);
+    return (stored) => dot(unit, stored);
+  }
+  return (stored) => similarity(distance, query, stored);
+}
+
 /** Whether smaller scores are better (results ascend). */
 export function isAscending(distance: Distance): boolean {
   return distance === 'Euclid';

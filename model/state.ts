@@ -160,10 +160,7 @@ export class ModelState {
     const out: NamedVectors = { ...base };
     for (const [name, v] of Object.entries(given)) {
       // Names outside the spec are kept verbatim (Qdrant would reject them; the generator should not send them).
-      Object.defineProperty(out, name, {
-        value: this.distances.get(name) === 'Cosine' ? normalize(v) : [...v],
-        writable: true, enumerable: true, configurable: true,
-      });
+      setOwn(out, name, this.distances.get(name) === 'Cosine' ? normalize(v) : [...v]);
     }
     return out;
   }

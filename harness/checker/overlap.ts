@@ -20,7 +20,7 @@
 //   best score its worst result can have. This is sound (never rejects a per-point-atomic answer) and is
 //   what catches a touched point that vanished mid-move (cow-delete-before-insert).
 import type { ModelState, StoredPoint } from '../../model/state.ts';
-import { searchCandidates } from '../../model/reads.ts';
+import { candidateScorer, scoreCandidates } from '../../model/reads.ts';
 import { compareScored } from '../../model/scoring.ts';
 import { compareIds, idKey, type PointId, type ReadOp, type ReadResult, type ScoredPoint } from '../../model/types.ts';
 import { candidacy, cap, distanceOf, jsonEqual, keySet } from './common.ts';
@@ -96,11 +96,18 @@ function checkOverlappedSearch(
 ): Divergence | undefined {
   const touched = keySet(touchedList);
   const distance = distanceOf(after, op.vector);
-  const afterCands = searchCandidates(after, op);
+  // Unranked: the guaranteed pool below is ranked only when a divergence has to name its ids.
+  const afterCands = scoreCandidates(after, op);
   const inAfter = new Map<string, number>();
   for (const c of afterCands) inAfter.set(idKey(c.id), c.score);
+  // The before-state is consulted only for touched points: score just those.
   const inBefore = new Map<string, number>();
-  for (const c of searchCandidates(before, op)) inBefore.set(idKey(c.id), c.score);
+  const beforeScore = candidateScorer(before, op);
+  for (const id of touchedList) {
+    const p = before.get(id);
+    const score = p === undefined ? undefined : beforeScore(p);
+    if (score !== undefined) inBefore.set(idKey(id), score);
+  }
   /** Model scores a returned id may legally carry: one per state in which it is a candidate. */
   const allowed = (id: PointId): number[] => {
     const k = idKey(id);
@@ -152,11 +159,19 @@ function checkOverlappedSearch(
     if (!touched.has(k)) pool.push(c);
     else if (inBefore.has(k)) pool.push({ id: c.id, score: worseOf(distance, c.score, inBefore.get(k)!) });
   }
-  pool.sort((a, b) => compareScored(distance, a, b));
   const returned = keySet(points.map((p) => p.id));
-  const lost = pool.filter((c) => !returned.has(idKey(c.id)));
+  const isLost = (c: ScoredPoint): boolean => !returned.has(idKey(c.id));
+  // Ranking ~1,000 candidates is most of this check's cost, and only a divergence's ids and summary
+  // need it: the checks below decide on the unranked pool and rank it only to report.
+  let ranked = false;
+  const rankedPool = (): ScoredPoint[] => {
+    if (!ranked) pool.sort((a, b) => compareScored(distance, a, b));
+    ranked = true;
+    return pool;
+  };
+  const lostRanked = (): ScoredPoint[] => rankedPool().filter(isLost);
   const summary = (): [unknown, unknown] => [
-    { guaranteedTop: cap(pool.slice(0, limit)), guaranteedCandidates: pool.length },
+    { guaranteedTop: cap(rankedPool().slice(0, limit)), guaranteedCandidates: pool.length },
     { results: cap(points.map((p) => ({ id: p.id, score: p.score }))) },
   ];
 
@@ -166,14 +181,15 @@ function checkOverlappedSearch(
     return divergence(
       'missing-candidate',
       `search returned ${points.length} results, every per-point choice of state has at least ${need} (limit ${op.limit})${NOTE}`,
-      lost.slice(0, need - points.length).map((c) => c.id),
+      lostRanked().slice(0, need - points.length).map((c) => c.id),
       e,
       a,
     );
   }
   if (points.length < limit) {
     // Fewer than limit: under any choice the result is every candidate, the guaranteed ones included.
-    if (lost.length > 0) {
+    if (pool.some(isLost)) {
+      const lost = lostRanked();
       const [e, a] = summary();
       return divergence(
         'missing-candidate',
@@ -193,8 +209,9 @@ function checkOverlappedSearch(
     const best = allowed(p.id).filter((s) => scoresEqual(p.score, s)).reduce((a, b) => betterOf(distance, a, b));
     bound = bound === undefined ? best : worseOf(distance, bound, best);
   }
-  const beaten = lost.filter((c) => strictlyBetter(distance, c.score, bound!));
-  if (beaten.length > 0) {
+  const beats = (c: ScoredPoint): boolean => isLost(c) && strictlyBetter(distance, c.score, bound!);
+  if (pool.some(beats)) {
+    const beaten = rankedPool().filter(beats);
     const [e, a] = summary();
     return divergence(
       'missing-candidate',

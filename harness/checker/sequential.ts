@@ -12,7 +12,7 @@
 //   model's k-th score present, nothing strictly worse than it (missing-candidate). Scores within tolerance
 //   of each other are ties: any order among them, and any of them may fill the last slots.
 import type { ModelState } from '../../model/state.ts';
-import { searchCandidates } from '../../model/reads.ts';
+import { scoreCandidates, topCandidates } from '../../model/reads.ts';
 import { idKey, type PointId, type ReadOp, type ReadResult, type ScoredPoint, type UpdateResult } from '../../model/types.ts';
 import { candidacy, cap, distanceOf, duplicateIds, keySet } from './common.ts';
 import { divergence, type Divergence } from './divergence.ts';
@@ -153,7 +153,8 @@ export function searchOrderDivergence(op: SearchOp, state: ModelState, points: r
 
 function checkSearch(op: SearchOp, state: ModelState, points: readonly ScoredPoint[]): Divergence | undefined {
   const distance = distanceOf(state, op.vector);
-  const cands = searchCandidates(state, op);
+  // Unranked: the check needs every candidate's score but only the top of the ranking.
+  const cands = scoreCandidates(state, op);
   const score = new Map<PointId, number>(); // keyed by the id itself: 5 and "5" stay apart
   for (const c of cands) score.set(c.id, c.score);
 
@@ -182,7 +183,7 @@ function checkSearch(op: SearchOp, state: ModelState, points: readonly ScoredPoi
 
   // Completeness against the model's full ranking.
   const k = Math.min(Math.max(0, op.limit), cands.length);
-  const top = cands.slice(0, k);
+  const top = topCandidates(distance, cands, k);
   const returned = keySet(points.map((p) => p.id));
   const notReturned = top.filter((c) => !returned.has(idKey(c.id)));
   const summary = (): [unknown, unknown] => [{ top: cap(top.map(sp)), candidates: cands.length }, { results: cap(points.map(sp)) }];
@@ -197,7 +198,7 @@ function checkSearch(op: SearchOp, state: ModelState, points: readonly ScoredPoi
     );
   }
   if (k === 0) return undefined;
-  const boundary = cands[k - 1].score;
+  const boundary = top[k - 1].score;
   const required = top.filter((c) => strictlyBetter(distance, c.score, boundary));
   const lost = required.filter((c) => !returned.has(idKey(c.id)));
   if (lost.length > 0) {
