@@ -4,6 +4,7 @@ import type { ModelState } from '../../model/state.ts';
 import type { PointRecord, ReadOp, ReadResult, UpdateOp } from '../../model/types.ts';
 import { RED, search, stateOf } from './fixtures.ts';
 import { checkOverlappedRead, touchedIds } from './overlap.ts';
+import { checkRead } from './sequential.ts';
 
 const before = stateOf([
   { id: 1, vectors: { dot: [1, 0] }, payload: { c: 'red', v: 1 } },
@@ -157,5 +158,36 @@ describe('checkOverlappedRead: search', () => {
     const d = check(all, s([1, 1], [8, 0.7], [3, 0.6], [4, 0.4], [5, 0.2], [6, 0.1]));
     expect(d?.kind).toBe('missing-candidate');
     expect(d?.ids).toEqual([2]);
+  });
+});
+
+describe('search divergences name candidates best first, however the model stores them', () => {
+  // Stored out of rank order (the model's map keeps insertion order): dot scores 1 > 2 > 3 > 4 > 5.
+  const scored = stateOf(
+    [5, 3, 4, 2, 1].map((id) => ({ id, vectors: { dot: [1 - id / 10, 0] }, payload: {} })),
+  );
+  const s = (...ps: [number, number][]): ReadResult => ({ kind: 'search', points: ps.map(([id, score]) => ({ id, score })) });
+  const overlapped = (op: Extract<ReadOp, { kind: 'search' }>, r: ReadResult) => checkOverlappedRead(op, scored, scored.clone(), r);
+
+  it('a full page missing better candidates (overlap check)', () => {
+    const d = overlapped(search('dot', [1, 0], 2), s([4, 0.6], [5, 0.5]));
+    expect(d?.kind).toBe('missing-candidate');
+    expect(d?.ids).toEqual([1, 2, 3]);
+    expect((d?.expected as { guaranteedTop: unknown[] }).guaranteedTop).toEqual([{ id: 1, score: 0.9 }, { id: 2, score: 0.8 }]);
+  });
+
+  it('too few results (overlap check)', () => {
+    const d = overlapped(search('dot', [1, 0], 10), s([5, 0.5]));
+    expect(d?.kind).toBe('missing-candidate');
+    expect(d?.ids).toEqual([1, 2, 3, 4]);
+  });
+
+  it('too few and full page (sequential check)', () => {
+    const few = checkRead(search('dot', [1, 0], 3), scored, s([5, 0.5]));
+    expect(few?.ids).toEqual([1, 2]);
+    expect((few?.expected as { top: unknown[] }).top).toEqual([{ id: 1, score: 0.9 }, { id: 2, score: 0.8 }, { id: 3, score: 0.7 }]);
+    const full = checkRead(search('dot', [1, 0], 3), scored, s([3, 0.7], [4, 0.6], [5, 0.5]));
+    expect(full?.kind).toBe('missing-candidate');
+    expect(full?.ids).toEqual([1, 2]);
   });
 });
