@@ -105,6 +105,8 @@ describe('search', () => {
     expect(searchCandidates(s, search('d', [1, 1], 10, f)).map((p) => p.id)).toEqual([4, 1, 3]);
     expect(answerRead(s, search('d', [1, 1], 2, f))).toEqual({ kind: 'search', points: [{ id: 4, score: 10 }, { id: 1, score: 2 }] });
     expect(answerRead(s, search('d', [1, 1], 0))).toEqual({ kind: 'search', points: [] });
+    // A negative limit also asks for nothing (not every candidate but the last).
+    expect(answerRead(s, search('d', [1, 1], -1))).toEqual({ kind: 'search', points: [] });
   });
 
   it('rejects an unknown vector name', () => {
@@ -194,6 +196,18 @@ describe('retrieve, count, scroll', () => {
     r.points[1].vectors!.c[0] = 9;
     expect(s.get(2)!.payload).toEqual({ n: 3, o: { x: [1] } });
     expect(s.get(10)!.vectors.c).toEqual([0.6, 0.8]);
+  });
+
+  it('a vector named __proto__ comes back as an own vector, as it was stored', () => {
+    const spec: CollectionSpec = { vectors: [{ name: '__proto__', size: 2, distance: 'Dot' }], shards: 1 };
+    const st = new ModelState(spec);
+    // JSON.parse makes `__proto__` an own key, as a replayed trace would.
+    st.apply({ kind: 'upsert', points: [{ id: 1, vectors: JSON.parse('{"__proto__": [1, 2]}'), payload: {} }] });
+    const r = answerRead(st, { kind: 'retrieve', ids: [1], withVectors: true });
+    if (r.kind !== 'retrieve') throw new Error('kind');
+    const vectors = r.points[0].vectors!;
+    expect(Object.keys(vectors)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(vectors, '__proto__')?.value).toEqual([1, 2]);
   });
 
   it('count: matching points', () => {

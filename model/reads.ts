@@ -1,7 +1,7 @@
 // The model's answers to read ops. Everything returned is a fresh copy: callers may keep or mutate
 // results without touching the state.
 import { matchesFilter } from './filter.ts';
-import { deepCopy } from './jsonPath.ts';
+import { deepCopy, setOwn } from './jsonPath.ts';
 import { compareScored, scorerFor } from './scoring.ts';
 import type { ModelState, StoredPoint } from './state.ts';
 import { compareIds, idKey, type Distance, type NamedVectors, type PointRecord, type ReadOp, type ReadResult, type ScoredPoint } from './types.ts';
@@ -35,13 +35,15 @@ export function answerRead(state: ModelState, op: ReadOp): ReadResult {
         points: state.points().filter((p) => matchesFilter(op.filter, p)).map((p) => toRecord(p, false)),
       };
     case 'search':
-      return { kind: 'search', points: searchCandidates(state, op).slice(0, op.limit) };
+      // A limit below 1 asks for nothing (slice would count a negative limit from the end).
+      return { kind: 'search', points: searchCandidates(state, op).slice(0, Math.max(0, op.limit)) };
   }
 }
 
 /**
  * Every point that has the named vector and matches the filter, scored and ranked best first
- * (ties by id). The checker needs the whole ranking to judge ties at the top-k boundary.
+ * (ties by id): the model's whole answer before the limit. The checkers take what they need of it
+ * more cheaply (scoreCandidates, topCandidates).
  */
 export function searchCandidates(state: ModelState, op: SearchOp): ScoredPoint[] {
   const distance = distanceFor(state, op);
@@ -102,6 +104,6 @@ function distanceFor(state: ModelState, op: SearchOp): Distance {
 function toRecord(p: StoredPoint, withVectors: boolean): PointRecord {
   if (!withVectors) return { id: p.id, payload: deepCopy(p.payload) };
   const vectors: NamedVectors = {};
-  for (const [name, v] of Object.entries(p.vectors)) vectors[name] = [...v];
+  for (const [name, v] of Object.entries(p.vectors)) setOwn(vectors, name, [...v]);
   return { id: p.id, payload: deepCopy(p.payload), vectors };
 }

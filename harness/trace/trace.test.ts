@@ -225,6 +225,23 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(i, unknownVec), i + 1, /unknown vector 'nosuch'/);
   });
 
+  it('a vector component beyond the 32-bit float range (the model would score NaN)', () => {
+    const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
+    const s = stepAt(i);
+    const p0 = s.op.points[0];
+    const name = Object.keys(p0.vectors)[0];
+    const huge = p0.vectors[name].map((x: number, j: number) => (j === 0 ? 1e200 : x));
+    const bad = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: huge } }, ...s.op.points.slice(1)] } };
+    expectBadLine(withLine(i, bad), i + 1, new RegExp(`${name} must be \\d+ finite numbers within the 32-bit float range`));
+    // The largest float32 itself is a storable component.
+    const edge = p0.vectors[name].map((x: number, j: number) => (j === 0 ? -3.4028234663852886e38 : x));
+    const ok = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: edge } }, ...s.op.points.slice(1)] } };
+    expect(() => parseTrace(withLine(i, ok))).not.toThrow();
+    const r = findStep((x) => x.t === 'read');
+    const search = { kind: 'search', vector: 'dense', query: [1e39, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };
+    expectBadLine(withLine(r, { ...stepAt(r), op: search }), r + 1, /search\.query must be 8 finite numbers within the 32-bit float range/);
+  });
+
   it('a bad search query dimension and a bad id', () => {
     const i = findStep((s) => s.t === 'read');
     const search = { kind: 'search', vector: 'dense', query: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };

@@ -15,13 +15,23 @@ function checkIds(x: unknown, what: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Engines store vectors as 32-bit floats; a component beyond that range is not a storable vector.
+ * Bounding it also keeps the model's float64 scores finite: a Dot of components near 1e200 with
+ * mixed signs overflows to Infinity - Infinity = NaN, and NaN scores have no ranking.
+ */
+const F32_MAX = 3.4028234663852886e38;
+function isVectorComponent(c: unknown): boolean {
+  return typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= F32_MAX;
+}
+
 function checkVectors(x: unknown, vectors: readonly VectorParams[], what: string): string | undefined {
   if (!isObj(x)) return `${what} must be an object of named vectors`;
   for (const [name, v] of Object.entries(x)) {
     const p = vectors.find((q) => q.name === name);
     if (!p) return `${what} names an unknown vector '${name}'`;
-    if (!Array.isArray(v) || v.length !== p.size || !v.every((c) => typeof c === 'number' && Number.isFinite(c))) {
-      return `${what}.${name} must be ${p.size} finite numbers`;
+    if (!Array.isArray(v) || v.length !== p.size || !v.every(isVectorComponent)) {
+      return `${what}.${name} must be ${p.size} finite numbers within the 32-bit float range`;
     }
   }
   return undefined;
@@ -182,8 +192,8 @@ export function validateReadOp(op: unknown, vectors: readonly VectorParams[]): s
     case 'search': {
       const p = vectors.find((v) => v.name === op.vector);
       if (!p) return `search.vector names an unknown vector ${JSON.stringify(op.vector)}`;
-      if (!Array.isArray(op.query) || op.query.length !== p.size || !op.query.every((c) => typeof c === 'number' && Number.isFinite(c))) {
-        return `search.query must be ${p.size} finite numbers`;
+      if (!Array.isArray(op.query) || op.query.length !== p.size || !op.query.every(isVectorComponent)) {
+        return `search.query must be ${p.size} finite numbers within the 32-bit float range`;
       }
       if (!Number.isInteger(op.limit) || (op.limit as number) <= 0) return 'search.limit must be a positive integer';
       if (typeof op.exact !== 'boolean') return 'search.exact must be a boolean';

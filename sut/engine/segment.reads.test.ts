@@ -163,3 +163,19 @@ describe('Segment id-ordered reads', () => {
     );
   });
 });
+
+describe('a vector named __proto__', () => {
+  it('is stored and read back as an own vector on every retrieve path', () => {
+    const s = new Segment([{ name: '__proto__', size: 2, distance: 'Dot' }, { name: 'e', size: 2, distance: 'Euclid' }], true, CLEAN);
+    // JSON.parse makes `__proto__` an own key, as a replayed trace would.
+    s.applyMutation(1, 7, { kind: 'upsert', vectors: JSON.parse('{"__proto__": [1, 2], "e": [3, 4]}'), payload: {} });
+    const best: (RecordOut | undefined)[] = [undefined];
+    s.retrieveOrderedInto([7], best, true);
+    for (const r of [s.retrieve(7, true), best[0]]) {
+      const vectors = r!.vectors!;
+      expect(Object.keys(vectors)).toEqual(['__proto__', 'e']);
+      expect(Object.getOwnPropertyDescriptor(vectors, '__proto__')?.value).toEqual([1, 2]);
+      expect(Object.getPrototypeOf(vectors)).toBe(Object.prototype);
+    }
+  });
+});

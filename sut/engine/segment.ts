@@ -214,7 +214,11 @@ export class Segment implements SegmentEntry, PointView {
   private vectorsAt(off: number): NamedVectors {
     const out: NamedVectors = {};
     for (const [name, s] of this.storages) {
-      if (off < s.slotCount && !s.isDeleted(off)) out[name] = Array.from(s.get(off));
+      if (off >= s.slotCount || s.isDeleted(off)) continue;
+      const v = Array.from(s.get(off));
+      // A plain assignment to `__proto__` would set the prototype and drop the vector.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: v, writable: true, enumerable: true, configurable: true });
+      else out[name] = v;
     }
     return out;
   }
