@@ -157,6 +157,12 @@ describe('topCandidates', () => {
     );
     expect(insertionPath).toBeGreaterThan(40); // the selection path (not the sort fallback) was exercised
   });
+
+  it('takes a fractional or NaN k as slice does', () => {
+    const scored: ScoredPoint[] = Array.from({ length: 40 }, (_, i) => ({ id: i, score: (i * 7) % 13 }));
+    const ranked = [...scored].sort((a, b) => compareScored('Dot', a, b));
+    for (const k of [0.5, 1.5, 2.9, Number.NaN]) expect(topCandidates('Dot', scored, k)).toEqual(ranked.slice(0, k));
+  });
 });
 
 describe('retrieve, count, scroll', () => {

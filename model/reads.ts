@@ -74,12 +74,13 @@ export function candidateScorer(state: ModelState, op: SearchOp): (p: StoredPoin
 }
 
 /**
- * The first `k` of `scored` ranked best first: equal to sorting all of it and taking `k`, since
- * candidate ids are distinct and compareScored is then a total order. A check that only needs the
- * top of the ranking (the usual case) skips sorting a thousand candidates.
+ * The first `k` of `scored` ranked best first (k taken as an integer, as slice does; below 1,
+ * nothing): equal to sorting all of it and taking `k`, since candidate ids are distinct and scores
+ * are never NaN (the trace loader bounds vector components), so compareScored is a total order.
+ * A check that only needs the top of the ranking (the usual case) skips sorting a thousand candidates.
  */
 export function topCandidates(distance: Distance, scored: readonly ScoredPoint[], k: number): ScoredPoint[] {
-  const want = Math.min(Math.max(0, k), scored.length);
+  const want = Math.min(Math.max(0, Math.trunc(k) || 0), scored.length);
   if (want === 0) return [];
   if (want * 8 >= scored.length) return [...scored].sort((a, b) => compareScored(distance, a, b)).slice(0, want);
   const top: ScoredPoint[] = [];
