@@ -423,3 +423,16 @@ describe('filter.ts and filterNaive.ts agree', () => {
     );
   });
 });
+
+describe('quoted keys', () => {
+  it('a double-quoted path key names one key holding dots or brackets (both evaluators)', () => {
+    const p = pt({ 'a.b': 1, a: { b: 2 }, 'x[0]': 'q', x: ['r'] });
+    expect(check({ must: [{ key: '"a.b"', match: { value: 1 } }] }, p)).toBe(true);
+    expect(check({ must: [{ key: 'a.b', match: { value: 1 } }] }, p)).toBe(false);
+    expect(check({ must: [{ key: 'a.b', match: { value: 2 } }] }, p)).toBe(true);
+    expect(check({ must: [{ key: '"x[0]"', match: { value: 'q' } }] }, p)).toBe(true);
+    expect(check({ must: [{ key: 'x[0]', match: { value: 'r' } }] }, p)).toBe(true);
+    expect(check({ must: [{ is_empty: { key: '"a.b"' } }] }, p)).toBe(false);
+    expect(check({ must: [{ is_empty: { key: '"a"b' } }] }, p)).toBe(true); // malformed: no values
+  });
+});

@@ -109,6 +109,12 @@ function tokenize(key: string): Pat[] | null {
       if (i < key.length && key[i] !== '.' && key[i] !== '[') return null;
     } else if (ch === ']') {
       return null;
+    } else if (ch === '"' && cur === '' && key.indexOf('"', i + 1) > i + 1) {
+      // a quoted key takes anything up to the closing quote, then a separator or the end
+      const close = key.indexOf('"', i + 1);
+      cur = key.slice(i + 1, close);
+      i = close + 1;
+      if (i < key.length && key[i] !== '.' && key[i] !== '[') return null;
     } else {
       cur += ch;
       i++;

@@ -12,6 +12,14 @@ describe('parsePath', () => {
       { kind: 'index', index: 2 },
     ]);
   });
+  it('reads a double-quoted key as one key (dots and brackets included); an unclosed or empty quote is bare text', () => {
+    expect(parsePath('"a.b"')).toEqual([{ kind: 'key', key: 'a.b' }]);
+    expect(parsePath('x."a[0]"[].y')).toEqual([{ kind: 'key', key: 'x' }, { kind: 'key', key: 'a[0]' }, { kind: 'all' }, { kind: 'key', key: 'y' }]);
+    expect(parsePath('"a')).toEqual([{ kind: 'key', key: '"a' }]);
+    expect(parsePath('""')).toEqual([{ kind: 'key', key: '""' }]);
+    expect(parsePath('"a"b')).toBeUndefined();
+    expect(readPath({ 'a.b': 1, a: { b: 2 } }, '"a.b"')).toEqual([1]);
+  });
   it('rejects malformed paths', () => {
     for (const bad of ['', '.a', 'a.', 'a..b', '[0]', 'a[x]', 'a]', 'a[0]b', 'a[']) expect(parsePath(bad), bad).toBeUndefined();
     expect(parsePath('a[x]')).toBeUndefined(); // a remembered rejection stays a rejection

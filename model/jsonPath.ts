@@ -8,11 +8,14 @@ export type PathItem =
   | { readonly kind: 'index'; readonly index: number }
   | { readonly kind: 'all' };
 
-const TOKEN = /\.([^.[\]]+)|\[(\d*)\]/y;
+/** A key: double-quoted (Qdrant's escape for keys holding `.`, `[` or `]`), else bare. */
+const FIRST = /"([^"]+)"|([^.[\]]+)/y;
+const TOKEN = /\.(?:"([^"]+)"|([^.[\]]+))|\[(\d*)\]/y;
 
 /**
- * Parses `first(.key | [n] | [])*`. The first item is always a key. Returns undefined for a path
- * Qdrant would reject (empty key, stray brackets). Quoted keys (`"a.b"`) are not supported.
+ * Parses `first(.key | [n] | [])*`. The first item is always a key; a key is `"quoted"` (any
+ * characters but `"`) or bare (no `.`, `[`, `]`; an unclosed or empty quote reads as bare
+ * characters). Returns undefined for a path Qdrant would reject (empty key, stray brackets).
  */
 export function parsePath(key: string): readonly PathItem[] | undefined {
   // Every filter check reads its paths once per point: parse each distinct key once. The parsed
@@ -34,16 +37,17 @@ const parsed = new Map<string, readonly PathItem[] | undefined>();
 const PARSED_LIMIT = 4096;
 
 function parseUncached(key: string): PathItem[] | undefined {
-  const first = /^[^.[\]]+/.exec(key);
+  FIRST.lastIndex = 0;
+  const first = FIRST.exec(key);
   if (!first) return undefined;
-  const items: PathItem[] = [{ kind: 'key', key: first[0] }];
-  TOKEN.lastIndex = first[0].length;
+  const items: PathItem[] = [{ kind: 'key', key: first[1] ?? first[2] }];
+  TOKEN.lastIndex = FIRST.lastIndex;
   while (TOKEN.lastIndex < key.length) {
     const m = TOKEN.exec(key);
     if (!m) return undefined;
-    if (m[1] !== undefined) items.push({ kind: 'key', key: m[1] });
-    else if (m[2] === '') items.push({ kind: 'all' });
-    else items.push({ kind: 'index', index: Number(m[2]) });
+    if (m[1] !== undefined || m[2] !== undefined) items.push({ kind: 'key', key: m[1] ?? m[2] });
+    else if (m[3] === '') items.push({ kind: 'all' });
+    else items.push({ kind: 'index', index: Number(m[3]) });
   }
   return items;
 }

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
+import { parsePath } from '../../model/jsonPath.ts';
 import type { Condition, Filter, Payload, PointId } from '../../model/types.ts';
 import type { PointView } from './pointView.ts';
 import {
@@ -448,5 +450,24 @@ describe('compiled filters', () => {
     const [nan, none] = pairs[1]!;
     expect(compileFilter(nan)({ k: 3 }, null, 0)).toBe(false);
     expect(compileFilter(none)({ k: 3 }, null, 0)).toBe(true);
+  });
+});
+
+describe('the engine and the model parse JSON paths alike', () => {
+  it('on random strings over the path alphabet, quotes included', () => {
+    const pathArb = fc.array(fc.constantFrom('a', 'b', '.', '[', ']', '[]', '0', '"', '"a.b"', '__proto__'), { maxLength: 7 }).map((xs) => xs.join(''));
+    let valid = 0;
+    fc.assert(
+      fc.property(pathArb, (key) => {
+        const engine = parseJsonPath(key);
+        const model = parsePath(key);
+        expect(engine.valid).toBe(model !== undefined);
+        if (model === undefined) return;
+        valid++;
+        expect(engine.segments.map((s) => (s.kind === 'key' ? { kind: 'key', key: s.key } : s))).toEqual(model);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(valid).toBeGreaterThan(300); // most strings are malformed; enough are not
   });
 });

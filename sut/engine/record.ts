@@ -1,6 +1,7 @@
 // Point data as it moves between segments (copy-on-write, merges) and the mutations an update op
 // applies to one point.
 import type { FieldSchema, Filter, JsonValue, NamedVectors, Payload, PointId } from '../../model/types.ts';
+import { parseJsonPath, type PathSegment } from './filterCheck.ts';
 
 /** A point's full data: every configured vector name, `undefined` when absent or vector-deleted. */
 export interface PointData {
@@ -32,8 +33,14 @@ export function copyJson<T extends JsonValue>(v: T): T {
     return arr as unknown as T;
   }
   const out: { [k: string]: JsonValue } = {};
-  for (const k of Object.keys(v)) out[k] = copyJson((v as { [k: string]: JsonValue })[k]);
+  for (const k of Object.keys(v)) putOwn(out, k, copyJson((v as { [k: string]: JsonValue })[k]));
   return out as T;
+}
+
+/** `obj[k] = v` as JSON means it: for `__proto__` a plain assignment would set the prototype instead. */
+function putOwn(obj: { [k: string]: JsonValue }, k: string, v: JsonValue): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else obj[k] = v;
 }
 
 export function copyPayload(p: Payload): Payload {
@@ -41,6 +48,46 @@ export function copyPayload(p: Payload): Payload {
 }
 
 export const EMPTY_PAYLOAD: Payload = Object.freeze({}) as Payload;
+
+function isObject(v: JsonValue): v is { [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `v` with the path from `segs[i]` removed (value_remove), copied where it changes, else `v` itself. */
+function removedAt(v: JsonValue, segs: readonly PathSegment[], i: number): JsonValue {
+  const s = segs[i]!;
+  const last = i === segs.length - 1;
+  if (s.kind === 'key') {
+    if (!isObject(v) || !hasOwn.call(v, s.key)) return v;
+    const inner = v[s.key]!;
+    const next = last ? undefined : removedAt(inner, segs, i + 1);
+    if (next === inner) return v;
+    const out: { [k: string]: JsonValue } = {};
+    for (const k of Object.keys(v)) {
+      if (k !== s.key) putOwn(out, k, v[k]!);
+      else if (next !== undefined) putOwn(out, k, next);
+    }
+    return out;
+  }
+  if (s.kind === 'index') {
+    // Removing by index is not idempotent, so Qdrant never does it; an index only leads deeper.
+    if (last || !Array.isArray(v) || s.index >= v.length) return v;
+    const next = removedAt(v[s.index]!, segs, i + 1);
+    if (next === v[s.index]) return v;
+    const out = v.slice();
+    out[s.index] = next;
+    return out;
+  }
+  if (!Array.isArray(v)) return v;
+  if (last) return v.length === 0 ? v : [];
+  let changed = false;
+  const out = v.map((x) => {
+    const next = removedAt(x, segs, i + 1);
+    if (next !== x) changed = true;
+    return next;
+  });
+  return changed ? out : v;
+}
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -56,18 +103,24 @@ export function mutatePayload(current: Payload, m: PointMutation): Payload {
       const set = m.payload;
       const out: Payload = {};
       for (const k of Object.keys(current)) {
-        if (!hasOwn.call(set, k)) out[k] = current[k];
-        else if (set[k] !== null) out[k] = copyJson(set[k]);
+        if (!hasOwn.call(set, k)) putOwn(out, k, current[k]);
+        else if (set[k] !== null) putOwn(out, k, copyJson(set[k]));
       }
       for (const k of Object.keys(set)) {
-        if (!hasOwn.call(current, k) && set[k] !== null) out[k] = copyJson(set[k]);
+        if (!hasOwn.call(current, k) && set[k] !== null) putOwn(out, k, copyJson(set[k]));
       }
       return out;
     }
     case 'deletePayloadKeys': {
-      const out: Payload = {};
-      for (const k of Object.keys(current)) if (!m.keys.includes(k)) out[k] = current[k];
-      return out;
+      // Each key is a JSON path (Qdrant's delete_payload runs value_remove on it): `a.b` removes b
+      // inside a, `a[]` empties the array, `a[0]` removes nothing. Stored payloads are shared values,
+      // so the removal copies along the path instead of editing.
+      let out: JsonValue = current;
+      for (const key of m.keys) {
+        const path = parseJsonPath(key);
+        if (path.valid) out = removedAt(out, path.segments, 0);
+      }
+      return out === current ? { ...current } : (out as Payload);
     }
     case 'clearPayload':
       return EMPTY_PAYLOAD;
