@@ -281,6 +281,11 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(r, count({ min_should: { conditions: [], min_count: -1 } })), r + 1, /min_should must be/);
     expectBadLine(withLine(r, count({ min_should: { conditions: [], min_count: 1.5 } })), r + 1, /min_should must be/);
     expectBadLine(withLine(r, count({ should: null })), r + 1, /not an object/);
+    // A condition of one kind carrying another kind's member (model and engine would each pick one).
+    expectBadLine(withLine(r, count({ must: [{ has_id: [506], is_empty: { key: 'num' } }] })), r + 1, /a condition with has_id has other members \(is_empty\)/);
+    expectBadLine(withLine(r, count({ must: [{ is_null: { key: 'b' }, has_vector: 'dense' }] })), r + 1, /a condition with is_null has other members \(has_vector\)/);
+    expectBadLine(withLine(r, count({ must: [{ nested: { key: 'o', filter: {} }, must: [] }] })), r + 1, /a condition with nested has other members \(must\)/);
+    expect(() => parseTrace(withLine(r, count({ must: [{ has_id: [506] }, { is_empty: { key: 'num' } }] })))).not.toThrow();
   });
 
   it('an overlap with more reads than the run had readers', () => {

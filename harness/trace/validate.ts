@@ -89,6 +89,8 @@ function checkRange(r: unknown): string | undefined {
   return undefined;
 }
 
+const CONDITION_KINDS = ['has_id', 'is_empty', 'is_null', 'has_vector', 'nested'] as const;
+
 function checkCondition(c: unknown, what: string, depth: number): string | undefined {
   if (!isObj(c)) return `${what} has a condition that is not an object`;
   if ('key' in c) {
@@ -108,6 +110,12 @@ function checkCondition(c: unknown, what: string, depth: number): string | undef
       if (p) return `${at}: ${k} ${p}`;
     }
     return undefined;
+  }
+  // A condition is one of these kinds, with no other member (Qdrant's conditions deny unknown
+  // fields, so a mix matches no variant). Accepting a mix would leave model and engine to guess.
+  const kind = CONDITION_KINDS.find((k) => k in c);
+  if (kind !== undefined && Object.keys(c).length !== 1) {
+    return `${what}: a condition with ${kind} has other members (${Object.keys(c).filter((k) => k !== kind).join(', ')})`;
   }
   if ('has_id' in c) return checkIds(c.has_id, `${what}.has_id`);
   if ('is_empty' in c || 'is_null' in c) {
