@@ -133,7 +133,8 @@ export function mutatePayload(current: Payload, m: PointMutation): Payload {
 export function mutateData(current: PointData, m: PointMutation, names: readonly string[]): PointData {
   const vectors = new Map(current.vectors);
   if (m.kind === 'upsert') {
-    for (const n of names) vectors.set(n, m.vectors[n]);
+    // Own vectors only: a name like `constructor` must not read Object.prototype's member.
+    for (const n of names) vectors.set(n, hasOwn.call(m.vectors, n) ? m.vectors[n] : undefined);
   } else if (m.kind === 'updateVectors') {
     for (const n of Object.keys(m.vectors)) vectors.set(n, m.vectors[n]);
   } else if (m.kind === 'deleteVectors') {

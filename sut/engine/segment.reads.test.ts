@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Filter, PointId, VectorParams } from '../../model/types.ts';
 import { CLEAN } from '../faults.ts';
 import { idOrder } from './ids.ts';
-import type { RecordOut } from './record.ts';
+import { mutateData, type RecordOut } from './record.ts';
 import { Segment } from './segment.ts';
 
 const PARAMS: readonly VectorParams[] = [{ name: 'e', size: 2, distance: 'Euclid' }];
@@ -177,5 +177,20 @@ describe('a vector named __proto__', () => {
       expect(Object.getOwnPropertyDescriptor(vectors, '__proto__')?.value).toEqual([1, 2]);
       expect(Object.getPrototypeOf(vectors)).toBe(Object.prototype);
     }
+  });
+});
+
+describe('a vector named like an Object.prototype member', () => {
+  it('is absent from a point whose upsert does not carry it (insert, in place and the copy-on-write data)', () => {
+    const names = ['constructor', 'e'];
+    const s = new Segment([{ name: 'constructor', size: 2, distance: 'Dot' }, { name: 'e', size: 2, distance: 'Euclid' }], true, CLEAN);
+    s.applyMutation(1, 7, { kind: 'upsert', vectors: { e: [3, 4] }, payload: {} });
+    expect(Object.keys(s.retrieve(7, true)!.vectors!)).toEqual(['e']);
+    s.applyMutation(2, 7, { kind: 'upsert', vectors: JSON.parse('{"constructor": [1, 2], "e": [3, 4]}'), payload: {} });
+    expect(Object.keys(s.retrieve(7, true)!.vectors!)).toEqual(['constructor', 'e']);
+    s.applyMutation(3, 7, { kind: 'upsert', vectors: { e: [5, 6] }, payload: {} });
+    expect(s.retrieve(7, true)!.vectors).toEqual({ e: [5, 6] });
+    const moved = mutateData(s.readForMove(7)!, { kind: 'upsert', vectors: { e: [1, 1] }, payload: {} }, names);
+    expect(moved.vectors.get('constructor')).toBeUndefined();
   });
 });

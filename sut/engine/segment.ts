@@ -450,7 +450,7 @@ export class Segment implements SegmentEntry, PointView {
     const off = existing;
     if (m.kind === 'upsert') {
       for (const [name, s] of this.storages) {
-        const v = m.vectors[name];
+        const v = ownVector(m.vectors, name);
         if (v) s.put(off, v);
         else s.setDeleted(off, true);
       }
@@ -470,7 +470,7 @@ export class Segment implements SegmentEntry, PointView {
   private insertNew(opNum: number, id: PointId, vectors: NamedVectors, payload: Payload): number {
     const off = this.tracker.totalPointCount;
     for (const [name, s] of this.storages) {
-      const v = vectors[name];
+      const v = ownVector(vectors, name);
       if (v) s.put(off, v);
       else s.putAbsent(off);
     }
@@ -569,6 +569,15 @@ export class Segment implements SegmentEntry, PointView {
 }
 
 const EMPTY: Payload = EMPTY_PAYLOAD;
+
+/**
+ * The op's vector of that name, if it carries one: an own property only. A vector named like an
+ * Object.prototype member (`constructor`) would otherwise read the inherited member for a point
+ * that lacks it, and store it as a present all-zero vector.
+ */
+function ownVector(vectors: NamedVectors, name: string): readonly number[] | undefined {
+  return Object.prototype.hasOwnProperty.call(vectors, name) ? vectors[name] : undefined;
+}
 
 /**
  * The query in a storage's space, prepared once per request, not once per segment: a one-entry
