@@ -163,7 +163,8 @@ describe('parseTrace names the first bad line', () => {
     const vecs = header().scenarioSpec.vectors as Json[];
     const withVecs = (vectors: unknown): string => withLine(0, { ...header(), scenarioSpec: { ...header().scenarioSpec, vectors } });
     expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, distance: 'Manhattan' } : v))), 1, /vectors\.dense\.distance "Manhattan" is not one of Cosine, Dot, Euclid/);
-    expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, size: 0 } : v))), 1, /vectors\.dense\.size must be a positive integer/);
+    expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, size: 0 } : v))), 1, /vectors\.dense\.size must be an integer in 1\.\.65536/);
+    expectBadLine(withVecs(vecs.map((v, i) => (i === 0 ? { ...v, size: 2 ** 40 } : v))), 1, /vectors\.dense\.size must be an integer in 1\.\.65536/);
     expectBadLine(withVecs([...vecs, vecs[0]]), 1, /distinct, non-empty names/);
     expectBadLine(withVecs([]), 1, /vectors is empty/);
   });
@@ -172,6 +173,7 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(0, { ...header(), seed: 'x' }), 1, /seed/);
     expectBadLine(withLine(0, { ...header(), seed: 1.5 }), 1, /seed/);
     expectBadLine(withLine(0, { ...header(), options: { ...header().options, readers: -1 } }), 1, /options\.readers/);
+    expectBadLine(withLine(0, { ...header(), options: { ...header().options, shards: 0 } }), 1, /options\.shards must be at least 1/);
     expectBadLine(withLine(0, { ...header(), faults: 'count-sums-segments' }), 1, /faults/);
     expectBadLine(withLine(0, { ...header(), faults: ['count-sums-segments', 'no-such-fault'] }), 1, /unknown fault 'no-such-fault'/);
     expect(parseTrace(withLine(0, { ...header(), faults: ['count-sums-segments'] })).header.faults).toEqual(['count-sums-segments']);
@@ -220,26 +222,29 @@ describe('parseTrace names the first bad line', () => {
     const name = Object.keys(p0.vectors)[0];
     const size = (header().scenarioSpec.vectors as { name: string; size: number }[]).find((v) => v.name === name)!.size;
     const bad = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: p0.vectors[name].slice(0, size - 1) } }, ...s.op.points.slice(1)] } };
-    expectBadLine(withLine(i, bad), i + 1, new RegExp(`${name} must be ${size} finite numbers`));
+    expectBadLine(withLine(i, bad), i + 1, new RegExp(`${name} must be ${size} numbers in \\[-2, 2\\]`));
     const unknownVec = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { nosuch: [1, 2] } }] } };
     expectBadLine(withLine(i, unknownVec), i + 1, /unknown vector 'nosuch'/);
   });
 
-  it('a vector component beyond the 32-bit float range (the model would score NaN)', () => {
+  it('a vector component outside the range the checker can judge in float32 (huge, tiny, NaN-making)', () => {
     const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
     const s = stepAt(i);
     const p0 = s.op.points[0];
     const name = Object.keys(p0.vectors)[0];
-    const huge = p0.vectors[name].map((x: number, j: number) => (j === 0 ? 1e200 : x));
-    const bad = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: huge } }, ...s.op.points.slice(1)] } };
-    expectBadLine(withLine(i, bad), i + 1, new RegExp(`${name} must be \\d+ finite numbers within the 32-bit float range`));
-    // The largest float32 itself is a storable component.
-    const edge = p0.vectors[name].map((x: number, j: number) => (j === 0 ? -3.4028234663852886e38 : x));
-    const ok = { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: edge } }, ...s.op.points.slice(1)] } };
-    expect(() => parseTrace(withLine(i, ok))).not.toThrow();
+    const withFirst = (x: number) => {
+      const v = p0.vectors[name].map((c: number, j: number) => (j === 0 ? x : c));
+      return { ...s, op: { ...s.op, points: [{ ...p0, vectors: { ...p0.vectors, [name]: v } }, ...s.op.points.slice(1)] } };
+    };
+    for (const bad of [1e200, 16777217, 2.5, -3, 1e-50, -1e-31]) {
+      expectBadLine(withLine(i, withFirst(bad)), i + 1, new RegExp(`${name} must be \\d+ numbers in \\[-2, 2\\], each 0 or at least 1e-30`));
+    }
+    for (const ok of [2, -2, 0, -0, 1e-30, 0.5]) expect(() => parseTrace(withLine(i, withFirst(ok)))).not.toThrow();
     const r = findStep((x) => x.t === 'read');
-    const search = { kind: 'search', vector: 'dense', query: [1e39, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };
-    expectBadLine(withLine(r, { ...stepAt(r), op: search }), r + 1, /search\.query must be 8 finite numbers within the 32-bit float range/);
+    const search = { kind: 'search', vector: 'dense', query: [1e-50, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };
+    expectBadLine(withLine(r, { ...stepAt(r), op: search }), r + 1, /search\.query must be 8 numbers in \[-2, 2\]/);
+    expectBadLine(withLine(r, { ...stepAt(r), op: { ...search, query: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 4294967297 } }), r + 1, /search\.limit must be an integer in 1\.\.100000/);
+    expectBadLine(withLine(r, { ...stepAt(r), op: { kind: 'scroll', limit: 1e12 } }), r + 1, /scroll\.limit must be an integer in 1\.\.100000/);
   });
 
   it('a bad search query dimension and a bad id', () => {
@@ -247,7 +252,7 @@ describe('parseTrace names the first bad line', () => {
     const search = { kind: 'search', vector: 'dense', query: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], limit: 5, exact: true };
     // the well-formed search is accepted, so the failure below is the dimension alone
     expect(parseTrace(withLine(i, { ...stepAt(i), op: search })).steps[i - 1].op).toEqual(search);
-    expectBadLine(withLine(i, { ...stepAt(i), op: { ...search, query: [...search.query, 0.9] } }), i + 1, /search\.query must be 8 finite numbers/);
+    expectBadLine(withLine(i, { ...stepAt(i), op: { ...search, query: [...search.query, 0.9] } }), i + 1, /search\.query must be 8 numbers in \[-2, 2\]/);
     expectBadLine(withLine(i, { ...stepAt(i), op: { ...search, limit: 0 } }), i + 1, /search\.limit/);
     const d = findStep((x) => x.t === 'update' && x.op.kind === 'upsert');
     const u = stepAt(d);

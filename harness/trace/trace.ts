@@ -133,7 +133,9 @@ function validateHeader(h: unknown): TraceHeader {
       throw new TraceFormatError(1, 'header.scenarioSpec.vectors needs distinct, non-empty names');
     }
     names.add(v.name);
-    if (!Number.isSafeInteger(v.size) || (v.size as number) < 1) throw new TraceFormatError(1, `header.scenarioSpec.vectors.${v.name}.size must be a positive integer`);
+    if (!Number.isSafeInteger(v.size) || (v.size as number) < 1 || (v.size as number) > MAX_VECTOR_SIZE) {
+      throw new TraceFormatError(1, `header.scenarioSpec.vectors.${v.name}.size must be an integer in 1..${MAX_VECTOR_SIZE} (Qdrant's largest dense vector)`);
+    }
     if (!(DISTANCES as readonly unknown[]).includes(v.distance)) {
       throw new TraceFormatError(1, `header.scenarioSpec.vectors.${v.name}.distance ${JSON.stringify(v.distance)} is not one of ${DISTANCES.join(', ')}`);
     }
@@ -144,6 +146,7 @@ function validateHeader(h: unknown): TraceHeader {
   for (const k of ['ops', 'shards', 'readers'] as const) {
     if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0) throw new TraceFormatError(1, `header.options.${k} must be a non-negative integer`);
   }
+  if ((o.shards as number) < 1) throw new TraceFormatError(1, 'header.options.shards must be at least 1');
   if (typeof o.strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(o.strategy)) {
     throw new TraceFormatError(1, `header.options.strategy must be one of ${STRATEGIES.join(', ')}`);
   }
@@ -155,6 +158,9 @@ function validateHeader(h: unknown): TraceHeader {
   }
   return h as unknown as TraceHeader;
 }
+
+/** Qdrant caps a dense vector at 65,536 dimensions. */
+const MAX_VECTOR_SIZE = 65_536;
 
 /** Parse and validate a trace; the error names the first bad line. */
 export function parseTrace(text: string): LoadedTrace {

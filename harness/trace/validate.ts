@@ -16,14 +16,24 @@ function checkIds(x: unknown, what: string): string | undefined {
 }
 
 /**
- * Engines store vectors as 32-bit floats; a component beyond that range is not a storable vector.
- * Bounding it also keeps the model's float64 scores finite: a Dot of components near 1e200 with
- * mixed signs overflows to Infinity - Infinity = NaN, and NaN scores have no ranking.
+ * The range where the checker can judge an engine's float32 scores against the model's float64 ones
+ * (tolerance.ts: 1e-4, relative above 1): components in [-2, 2], zero or at least 1e-30 in magnitude
+ * (the generator makes four decimals in [-1, 1], queries up to 1.5). Beyond it float32 loses more than the
+ * tolerance and a correct engine would be flagged: 16777217 is stored as 16777216, a Dot of large
+ * components cancelling to 1 comes out 0, a 1e-50 Cosine query becomes the zero vector, and a Dot
+ * near 1e200 overflows the model's own float64 to NaN.
  */
-const F32_MAX = 3.4028234663852886e38;
+const VECTOR_COMPONENT_MAX = 2;
+const VECTOR_COMPONENT_MIN = 1e-30;
 function isVectorComponent(c: unknown): boolean {
-  return typeof c === 'number' && Number.isFinite(c) && Math.abs(c) <= F32_MAX;
+  if (typeof c !== 'number' || !Number.isFinite(c)) return false;
+  const m = Math.abs(c);
+  return m <= VECTOR_COMPONENT_MAX && (m === 0 || m >= VECTOR_COMPONENT_MIN);
 }
+const VECTOR_RANGE = 'numbers in [-2, 2], each 0 or at least 1e-30 in magnitude';
+
+/** Results are buffered per segment; a limit far beyond any collection here is a typo, not a test. */
+export const MAX_LIMIT = 100_000;
 
 function checkVectors(x: unknown, vectors: readonly VectorParams[], what: string): string | undefined {
   if (!isObj(x)) return `${what} must be an object of named vectors`;
@@ -31,7 +41,7 @@ function checkVectors(x: unknown, vectors: readonly VectorParams[], what: string
     const p = vectors.find((q) => q.name === name);
     if (!p) return `${what} names an unknown vector '${name}'`;
     if (!Array.isArray(v) || v.length !== p.size || !v.every(isVectorComponent)) {
-      return `${what}.${name} must be ${p.size} finite numbers within the 32-bit float range`;
+      return `${what}.${name} must be ${p.size} ${VECTOR_RANGE}`;
     }
   }
   return undefined;
@@ -196,14 +206,14 @@ export function validateReadOp(op: unknown, vectors: readonly VectorParams[]): s
     case 'count':
       return filt;
     case 'scroll':
-      return filt ?? (Number.isInteger(op.limit) && (op.limit as number) > 0 ? undefined : 'scroll.limit must be a positive integer');
+      return filt ?? (Number.isInteger(op.limit) && (op.limit as number) > 0 && (op.limit as number) <= MAX_LIMIT ? undefined : `scroll.limit must be an integer in 1..${MAX_LIMIT}`);
     case 'search': {
       const p = vectors.find((v) => v.name === op.vector);
       if (!p) return `search.vector names an unknown vector ${JSON.stringify(op.vector)}`;
       if (!Array.isArray(op.query) || op.query.length !== p.size || !op.query.every(isVectorComponent)) {
-        return `search.query must be ${p.size} finite numbers within the 32-bit float range`;
+        return `search.query must be ${p.size} ${VECTOR_RANGE}`;
       }
-      if (!Number.isInteger(op.limit) || (op.limit as number) <= 0) return 'search.limit must be a positive integer';
+      if (!Number.isInteger(op.limit) || (op.limit as number) <= 0 || (op.limit as number) > MAX_LIMIT) return `search.limit must be an integer in 1..${MAX_LIMIT}`;
       if (typeof op.exact !== 'boolean') return 'search.exact must be a boolean';
       return filt;
     }
