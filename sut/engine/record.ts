@@ -38,7 +38,7 @@ export function copyJson<T extends JsonValue>(v: T): T {
 }
 
 /** `obj[k] = v` as JSON means it: for `__proto__` a plain assignment would set the prototype instead. */
-function putOwn(obj: { [k: string]: JsonValue }, k: string, v: JsonValue): void {
+export function putOwn(obj: { [k: string]: JsonValue }, k: string, v: JsonValue): void {
   if (k === '__proto__') Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
   else obj[k] = v;
 }

@@ -14,6 +14,7 @@ import type { PointView } from './pointView.ts';
 import {
   copyPayload,
   EMPTY_PAYLOAD,
+  putOwn,
   mutatePayload,
   type PointData,
   type PointMutation,
@@ -215,10 +216,7 @@ export class Segment implements SegmentEntry, PointView {
     const out: NamedVectors = {};
     for (const [name, s] of this.storages) {
       if (off >= s.slotCount || s.isDeleted(off)) continue;
-      const v = Array.from(s.get(off));
-      // A plain assignment to `__proto__` would set the prototype and drop the vector.
-      if (name === '__proto__') Object.defineProperty(out, name, { value: v, writable: true, enumerable: true, configurable: true });
-      else out[name] = v;
+      putOwn(out, name, Array.from(s.get(off))); // a vector may be named `__proto__`
     }
     return out;
   }
