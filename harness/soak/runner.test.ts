@@ -8,6 +8,7 @@ import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } f
 import { runConfig } from './testing.ts';
 import { ReferenceModel } from '../../model/reference.ts';
 import type { UpdateOp, UpdateResult } from '../../model/types.ts';
+import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 
 let dir: string;
 let counter = 0;
@@ -256,6 +257,37 @@ describe('a target that crashes mid-run', () => {
     expect(again.errorKind).toBe('target');
     expect(again.message).toBe(r.message);
     expect(again.steps).toBe(r.steps);
+  });
+});
+
+describe('a replay whose target crashes before its recorded decisions run out', () => {
+  it('reports the crash (target), not a trace that does not replay', async () => {
+    const path = fresh('crash-in-replay');
+    const clean = await runSoak(cfg({ ops: 120, tracePath: path }));
+    expect(clean.verdict).toBe('pass');
+    // The real engine, except that its 20th update throws before it yields: the step's recorded
+    // decisions for the update task can then no longer be taken.
+    const crashing = (req: TargetRequest): BuiltTarget => {
+      const built = buildTarget(req);
+      let updates = 0;
+      const target = new Proxy(built.target, {
+        get(t, k) {
+          if (k === 'apply') {
+            return async (op: UpdateOp) => {
+              if (++updates === 20) throw new Error('planted crash');
+              return t.apply(op);
+            };
+          }
+          const v = Reflect.get(t, k);
+          return typeof v === 'function' ? v.bind(t) : v;
+        },
+      });
+      return { ...built, target };
+    };
+    const again = await replayTrace(loadTrace(path), { buildTarget: crashing });
+    expect(again.verdict).toBe('error');
+    expect(again.errorKind).toBe('target');
+    expect(again.message).toMatch(/^target failed in step \d+ \(update\): planted crash/);
   });
 });
 

@@ -129,22 +129,32 @@ export class SoakSession {
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background)]);
     const replay = decisions ? new ReplaySource(decisions) : undefined;
     const divergences: DivergenceReport[] = [];
+    const crash = (): TargetCrashError | undefined => {
+      for (const t of tasks) {
+        if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
+      }
+      const crashed = s.crashedBackground();
+      return crashed.length > 0 ? new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`) : undefined;
+    };
     try {
       await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy));
     } catch (e) {
+      // A task that crashed leaves recorded decisions it can no longer take: the crash is the news.
+      const crashed = e instanceof ReplayMismatchError ? crash() : undefined;
+      if (crashed) {
+        crashed.stepDecisions = s.log.take();
+        throw crashed;
+      }
       if (!(e instanceof DeadlockError)) throw e;
       const log = s.log.take();
       divergences.push(this.report({ kind: 'hang', message: e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
       return { decisions: log, divergences };
     }
-    if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
     const decisionLog = s.log.take();
     try {
-      for (const t of tasks) {
-        if (t.error !== undefined) throw new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
-      }
-      const crashed = s.crashedBackground();
-      if (crashed.length > 0) throw new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`);
+      const crashed = crash();
+      if (crashed) throw crashed;
+      if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
 
       if (updateExpected && updateActual) {
         const d = checkUpdateResult(updateExpected, updateActual);

@@ -227,6 +227,22 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(i, unknownVec), i + 1, /unknown vector 'nosuch'/);
   });
 
+  it('a payload nested deeper than Qdrant parses (the model would exhaust its stack)', () => {
+    const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
+    const s = stepAt(i);
+    const nest = (levels: number): Json => {
+      let v: Json = { leaf: 1 };
+      for (let k = 1; k < levels; k++) v = (levels - k) % 2 === 1 ? { a: v } : ([v] as unknown as Json); // the outermost is an object
+      return v;
+    };
+    const withPayload = (payload: Json) => ({ ...s, op: { ...s.op, points: [{ ...s.op.points[0], payload }, ...s.op.points.slice(1)] } });
+    expect(() => parseTrace(withLine(i, withPayload(nest(128))))).not.toThrow();
+    expectBadLine(withLine(i, withPayload(nest(129))), i + 1, /upsert point payload nests deeper than 128 levels/);
+    expectBadLine(withLine(i, withPayload(nest(4000))), i + 1, /nests deeper than 128 levels/);
+    const u = findStep((x) => x.t === 'update');
+    expectBadLine(withLine(u, { ...stepAt(u), op: { kind: 'setPayload', selector: { ids: [1] }, payload: nest(300) } }), u + 1, /setPayload\.payload nests deeper than 128 levels/);
+  });
+
   it('a vector component outside the range the checker can judge in float32 (huge, tiny, NaN-making)', () => {
     const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
     const s = stepAt(i);

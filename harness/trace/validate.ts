@@ -32,6 +32,18 @@ function isVectorComponent(c: unknown): boolean {
 }
 const VECTOR_RANGE = 'numbers in [-2, 2], each 0 or at least 1e-30 in magnitude';
 
+/**
+ * Qdrant's JSON parser (serde_json) refuses nesting deeper than 128; the model and the engine walk
+ * payloads recursively, so a far deeper one would exhaust their stack instead of being judged.
+ */
+const MAX_PAYLOAD_DEPTH = 128;
+function nestedBeyond(v: unknown, levels: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (levels === 0) return true;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (nestedBeyond(x, levels - 1)) return true;
+  return false;
+}
+
 /** Results are buffered per segment; a limit far beyond any collection here is a typo, not a test. */
 export const MAX_LIMIT = 100_000;
 
@@ -158,6 +170,7 @@ export function validateUpdateOp(op: unknown, vectors: readonly VectorParams[]):
         const e = checkVectors(p.vectors, vectors, 'upsert point vectors');
         if (e) return e;
         if (!isObj(p.payload)) return 'upsert point payload must be an object';
+        if (nestedBeyond(p.payload, MAX_PAYLOAD_DEPTH)) return `upsert point payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
       }
       return undefined;
     case 'delete':
@@ -166,7 +179,14 @@ export function validateUpdateOp(op: unknown, vectors: readonly VectorParams[]):
       return checkFilter(op.filter, 'deleteByFilter.filter');
     case 'setPayload':
     case 'overwritePayload':
-      return checkSelector(op.selector, `${op.kind}.selector`) ?? (isObj(op.payload) ? undefined : `${op.kind}.payload must be an object`);
+      return (
+        checkSelector(op.selector, `${op.kind}.selector`) ??
+        (!isObj(op.payload)
+          ? `${op.kind}.payload must be an object`
+          : nestedBeyond(op.payload, MAX_PAYLOAD_DEPTH)
+            ? `${op.kind}.payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`
+            : undefined)
+      );
     case 'deletePayloadKeys':
       return (
         checkSelector(op.selector, 'deletePayloadKeys.selector') ??

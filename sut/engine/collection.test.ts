@@ -263,3 +263,25 @@ describe('EngineCollection', () => {
     });
   }
 });
+
+describe('an id twice in one op', () => {
+  it('upsert keeps the last copy, for a new id and an existing one; update_vectors merges in op order', async () => {
+    const c = new EngineCollection({ spec: { shards: 2, vectors: VECS } });
+    const vec = (x: number): NamedVectors => ({ cos: [x, 1, 0], dot: [x, 0, 0] });
+    const retrieve = async (id: PointId) => {
+      const r = await c.read({ kind: 'retrieve', ids: [id], withVectors: true });
+      return r.kind === 'retrieve' ? r.points[0] : undefined;
+    };
+    await c.apply({ kind: 'upsert', points: [{ id: 1, vectors: vec(1), payload: { a: 1 } }, { id: 1, vectors: vec(2), payload: { a: 2 } }] });
+    expect((await retrieve(1))?.payload).toEqual({ a: 2 });
+    await c.apply({ kind: 'upsert', points: [{ id: 1, vectors: vec(3), payload: { a: 3 } }, { id: 2, vectors: vec(1), payload: {} }, { id: 1, vectors: vec(4), payload: { a: 4 } }] });
+    const one = await retrieve(1);
+    expect(one?.payload).toEqual({ a: 4 });
+    expect(one?.vectors?.dot).toEqual([4, 0, 0]);
+    await c.apply({ kind: 'updateVectors', points: [{ id: 1, vectors: { dot: [5, 0, 0] } }, { id: 1, vectors: { euc: [1, 1, 1] } }, { id: 1, vectors: { dot: [6, 0, 0] } }] });
+    const merged = await retrieve(1);
+    expect(merged?.vectors?.dot).toEqual([6, 0, 0]);
+    expect(merged?.vectors?.euc).toEqual([1, 1, 1]);
+    await c.close();
+  });
+});

@@ -1,7 +1,7 @@
 // One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
 // into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
 // optimizer worker that re-plans after every update, and snapshot proxification (§5).
-import type { FieldSchema, Filter, PointId, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, Filter, NamedVectors, PointId, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
@@ -19,7 +19,7 @@ import {
   type OptimizerContext,
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
-import { EMPTY_PAYLOAD, mutateData, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { EMPTY_PAYLOAD, mutateData, putOwn, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 export interface ShardOptions {
@@ -48,6 +48,30 @@ const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map()
 
 /** Qdrant's upsert_points_impl works in chunks of this many points. */
 const UPSERT_CHUNK = 32;
+
+/**
+ * One upsert per id, the op's last point with that id (upsert_points maps the points by id), at
+ * the place of its first: two copies of an id in one op share its op number, so the second would
+ * otherwise be skipped as already applied.
+ */
+function lastPerId(points: readonly PointStruct[]): readonly PointStruct[] {
+  const last = new Map<PointId, PointStruct>(); // keyed by the id itself: 5 and "5" stay apart
+  for (const p of points) last.set(p.id, p);
+  if (last.size === points.length) return points;
+  return [...last.values()];
+}
+
+/** update_vectors likewise takes an id once, its vectors merged in op order (later names win). */
+function mergedPerId(points: readonly { id: PointId; vectors: NamedVectors }[]): readonly { id: PointId; vectors: NamedVectors }[] {
+  const merged = new Map<PointId, NamedVectors>();
+  for (const p of points) {
+    const into = merged.get(p.id) ?? {};
+    for (const name of Object.keys(p.vectors)) putOwn(into, name, p.vectors[name]!);
+    merged.set(p.id, into);
+  }
+  if (merged.size === points.length) return points;
+  return [...merged].map(([id, vectors]) => ({ id, vectors }));
+}
 
 export class Shard {
   readonly holder: SegmentHolder;
@@ -122,7 +146,7 @@ export class Shard {
   private async applyOp(opNum: number, op: UpdateOp): Promise<PointId[]> {
     switch (op.kind) {
       case 'upsert':
-        await this.upsertPoints(opNum, op.points);
+        await this.upsertPoints(opNum, lastPerId(op.points));
         return [];
       case 'delete':
         await this.deleteIds(opNum, op.ids);
@@ -140,9 +164,10 @@ export class Shard {
         return this.mutateSelected(opNum, op.selector, { kind: 'clearPayload' });
       case 'updateVectors': {
         const missing: PointId[] = [];
-        for (let i = 0; i < op.points.length; i++) {
+        const points = mergedPerId(op.points);
+        for (let i = 0; i < points.length; i++) {
           if (i > 0) await this.y('update.point');
-          const p = op.points[i];
+          const p = points[i];
           if (!(await this.applyPoint(opNum, p.id, { kind: 'updateVectors', vectors: p.vectors }))) missing.push(p.id);
         }
         return missing;
