@@ -55,22 +55,32 @@ const UPSERT_CHUNK = 32;
  * otherwise be skipped as already applied.
  */
 function lastPerId(points: readonly PointStruct[]): readonly PointStruct[] {
+  if (!hasRepeatedId(points)) return points; // the usual case: nothing to build
   const last = new Map<PointId, PointStruct>(); // keyed by the id itself: 5 and "5" stay apart
   for (const p of points) last.set(p.id, p);
-  if (last.size === points.length) return points;
   return [...last.values()];
 }
 
 /** update_vectors likewise takes an id once, its vectors merged in op order (later names win). */
 function mergedPerId(points: readonly { id: PointId; vectors: NamedVectors }[]): readonly { id: PointId; vectors: NamedVectors }[] {
+  if (!hasRepeatedId(points)) return points;
   const merged = new Map<PointId, NamedVectors>();
   for (const p of points) {
     const into = merged.get(p.id) ?? {};
     for (const name of Object.keys(p.vectors)) putOwn(into, name, p.vectors[name]!);
     merged.set(p.id, into);
   }
-  if (merged.size === points.length) return points;
   return [...merged].map(([id, vectors]) => ({ id, vectors }));
+}
+
+function hasRepeatedId(points: readonly { id: PointId }[]): boolean {
+  if (points.length < 2) return false;
+  const seen = new Set<PointId>();
+  for (const p of points) {
+    if (seen.has(p.id)) return true;
+    seen.add(p.id);
+  }
+  return false;
 }
 
 export class Shard {
