@@ -243,6 +243,19 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(u, { ...stepAt(u), op: { kind: 'setPayload', selector: { ids: [1] }, payload: nest(300) } }), u + 1, /setPayload\.payload nests deeper than 128 levels/);
   });
 
+  it('a payload number beyond float64 (serde_json: "number out of range"; JSON.parse makes it an infinity)', () => {
+    const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
+    const s = stepAt(i);
+    const withPayloadText = (text: string) =>
+      JSON.stringify({ ...s, op: { ...s.op, points: [{ ...s.op.points[0], payload: { x: '@' } }, ...s.op.points.slice(1)] } }).replace('"@"', text);
+    expect(() => parseTrace(withLine(i, withPayloadText('1.7e308')))).not.toThrow();
+    expectBadLine(withLine(i, withPayloadText('1e400')), i + 1, /upsert point payload holds a number beyond the 64-bit float range/);
+    expectBadLine(withLine(i, withPayloadText('{"a":[1,{"b":-1e999}]}')), i + 1, /beyond the 64-bit float range/);
+    const u = findStep((x) => x.t === 'update');
+    const setText = JSON.stringify({ ...stepAt(u), op: { kind: 'overwritePayload', selector: { ids: [1] }, payload: { x: '@' } } }).replace('"@"', '[2e308]');
+    expectBadLine(withLine(u, setText), u + 1, /overwritePayload\.payload holds a number beyond the 64-bit float range/);
+  });
+
   it('a vector component outside the range the checker can judge in float32 (huge, tiny, NaN-making)', () => {
     const i = findStep((s) => (s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert' && s.op.points.length > 0);
     const s = stepAt(i);

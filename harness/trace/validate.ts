@@ -33,15 +33,24 @@ function isVectorComponent(c: unknown): boolean {
 const VECTOR_RANGE = 'numbers in [-2, 2], each 0 or at least 1e-30 in magnitude';
 
 /**
- * Qdrant's JSON parser (serde_json) refuses nesting deeper than 128; the model and the engine walk
- * payloads recursively, so a far deeper one would exhaust their stack instead of being judged.
+ * What Qdrant's JSON parser (serde_json) refuses in a payload: nesting deeper than 128 (the model and
+ * the engine walk payloads recursively, so a far deeper one would exhaust their stack instead of being
+ * judged), and a number beyond float64 (`1e400`: "number out of range"; JSON.parse makes it an infinity).
  */
 const MAX_PAYLOAD_DEPTH = 128;
-function nestedBeyond(v: unknown, levels: number): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  if (levels === 0) return true;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) if (nestedBeyond(x, levels - 1)) return true;
-  return false;
+function payloadProblem(payload: unknown, what: string): string | undefined {
+  if (!isObj(payload)) return `${what} must be an object`;
+  const walk = (v: unknown, levels: number): string | undefined => {
+    if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${what} holds a number beyond the 64-bit float range`;
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (levels === 0) return `${what} nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) {
+      const p = walk(x, levels - 1);
+      if (p) return p;
+    }
+    return undefined;
+  };
+  return walk(payload, MAX_PAYLOAD_DEPTH);
 }
 
 /** Results are buffered per segment; a limit far beyond any collection here is a typo, not a test. */
@@ -169,8 +178,8 @@ export function validateUpdateOp(op: unknown, vectors: readonly VectorParams[]):
         if (!isObj(p) || !isId(p.id)) return 'upsert point needs a valid id';
         const e = checkVectors(p.vectors, vectors, 'upsert point vectors');
         if (e) return e;
-        if (!isObj(p.payload)) return 'upsert point payload must be an object';
-        if (nestedBeyond(p.payload, MAX_PAYLOAD_DEPTH)) return `upsert point payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+        const bad = payloadProblem(p.payload, 'upsert point payload');
+        if (bad) return bad;
       }
       return undefined;
     case 'delete':
@@ -179,14 +188,7 @@ export function validateUpdateOp(op: unknown, vectors: readonly VectorParams[]):
       return checkFilter(op.filter, 'deleteByFilter.filter');
     case 'setPayload':
     case 'overwritePayload':
-      return (
-        checkSelector(op.selector, `${op.kind}.selector`) ??
-        (!isObj(op.payload)
-          ? `${op.kind}.payload must be an object`
-          : nestedBeyond(op.payload, MAX_PAYLOAD_DEPTH)
-            ? `${op.kind}.payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`
-            : undefined)
-      );
+      return checkSelector(op.selector, `${op.kind}.selector`) ?? payloadProblem(op.payload, `${op.kind}.payload`);
     case 'deletePayloadKeys':
       return (
         checkSelector(op.selector, 'deletePayloadKeys.selector') ??

@@ -653,6 +653,20 @@ describe('estimate', () => {
     expect(seg.index.queryPoints({ must: [{ key: 'n', range: { gte: 1, lte: 3 } }] })).toEqual([0, 1, 3]);
   });
 
+  it('a float index holds infinities like any other value: a range finds them as the full scan does', () => {
+    const seg = new FakeSegment();
+    seg.index.createIndex('f', 'float');
+    seg.insert(1, { f: Infinity });
+    seg.insert(2, { f: 5 });
+    seg.insert(3, { f: [-Infinity, 0.5] });
+    for (const range of [{ gte: 0 }, { lt: 0 }, { gt: 1e308 }, { lte: 0.5 }]) {
+      const f: Filter = { must: [{ key: 'f', range }] };
+      expect(seg.index.queryPoints(f)).toEqual(seg.bruteForce(f));
+      expect(seg.index.estimate(f).exp).toBe(seg.bruteForce(f).length);
+    }
+    expect(seg.index.queryPoints({ must: [{ key: 'f', range: { gte: 0 } }] })).toEqual([0, 1, 2]);
+  });
+
   it('numeric keys that die and come back are counted once', () => {
     const r = new Rng(mulberry32(9));
     const seg = new FakeSegment();

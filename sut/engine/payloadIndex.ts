@@ -240,7 +240,9 @@ class FieldPostings {
       case 'integer':
         return typeof x === 'number' && isExactInt(x) ? x : undefined;
       case 'float':
-        return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+        // Every float64 but NaN (which JSON cannot carry): an infinity is a value like any other, and
+        // a range over the index must find it exactly as the full scan does.
+        return typeof x === 'number' && !Number.isNaN(x) ? x : undefined;
       case 'bool':
         return typeof x === 'boolean' ? x : undefined;
     }
