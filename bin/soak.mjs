@@ -3,6 +3,9 @@
 import { tsImport } from 'tsx/esm/api';
 
 const { main } = await tsImport('../harness/cli/main.ts', import.meta.url);
+// A closed or full stdout/stderr (`soak faults | head -1`, `> /dev/full`) loses that output only: the
+// run goes on, its trace and report are still written, and the exit code is still its verdict.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),

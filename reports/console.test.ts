@@ -136,6 +136,11 @@ describe('progressLine', () => {
     expect(progressLine(e)).toBe('step 500/750 (66%)  optimizations 5 finished, 1 cancelled, 3 running');
     expect(progressLine({ ...e, total: 0 })).toContain('(0%)');
   });
+
+  it('a --time run (no step count: the total is the largest safe integer) shows the steps alone', () => {
+    const e = { type: 'progress', steps: 250, total: Number.MAX_SAFE_INTEGER, marks: {}, optimizer: { started: 1, finished: 1, cancelled: 0 } } as const;
+    expect(progressLine(e)).toBe('step 250 (time budget)  optimizations 1 finished, 0 cancelled, 0 running');
+  });
 });
 
 describe('a real diverging run, end to end', () => {

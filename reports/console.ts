@@ -16,7 +16,9 @@ export function makeChalk(color: boolean): typeof chalk {
 export function progressLine(e: Extract<RunEvent, { type: 'progress' }>): string {
   const pct = e.total > 0 ? Math.floor((e.steps / e.total) * 100) : 0;
   const o = e.optimizer;
-  return `step ${e.steps}/${e.total} (${pct}%)  optimizations ${o.finished} finished, ${o.cancelled} cancelled, ${o.started - o.finished - o.cancelled} running`;
+  // A --time run has no step count: its total is the largest safe integer.
+  const where = e.total >= Number.MAX_SAFE_INTEGER ? `step ${e.steps} (time budget)` : `step ${e.steps}/${e.total} (${pct}%)`;
+  return `${where}  optimizations ${o.finished} finished, ${o.cancelled} cancelled, ${o.started - o.finished - o.cancelled} running`;
 }
 
 function short(v: unknown, max = 400): string {

@@ -1,7 +1,7 @@
 // `soak run` and `soak replay` end to end through bin/soak.mjs: exit codes, report.json (the
 // DESIGN §6 contract) and the printed trace path.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,5 +212,84 @@ describe('soak replay: bad input exits 2', () => {
     const p = join(dir, 'does-not-exist.ndjson');
     const r = soak(['replay', p, '--out', join(dir, 'missing-out')]);
     expectUsage(r, /cannot read .*does-not-exist\.ndjson.*ENOENT/);
+  });
+
+  it('--out in the trace\'s own directory is refused: the replay would overwrite the trace and its report', () => {
+    const own = join(dir, 'own');
+    mkdirSync(own);
+    const p = join(own, 'trace.ndjson');
+    writeFileSync(p, good.join('\n') + '\n');
+    for (const out of [own, `${own}/.`]) {
+      expectUsage(soak(['replay', p, '--out', out]), /is the trace's own directory/);
+      expect(readFileSync(p, 'utf8')).toBe(good.join('\n') + '\n');
+    }
+  });
+});
+
+describe('soak run / replay: outputs that cannot be written exit 2 with one line', () => {
+  it('--out under /proc (Node 20\'s recursive mkdir never returned there), empty, or under a file', () => {
+    expectUsage(soak(['run', '--ops', '10', '--out', '/proc/soak-test/x']), /cannot create output directory \/proc\/soak-test\/x: ENOENT/);
+    expectUsage(soak(['run', '--ops', '10', '--out', '']), /--out must name a directory/);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expectUsage(soak(['run', '--ops', '10', '--out', join(file, 'sub')]), /a-file is not a directory/);
+  });
+
+  it('a trace path that is a directory: nothing runs', () => {
+    const out = join(dir, 'trace-is-dir');
+    mkdirSync(join(out, 'trace.ndjson'), { recursive: true });
+    expectUsage(soak(['run', '--ops', '10', '--out', out]), /cannot write trace .*trace\.ndjson: EISDIR/);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+  });
+
+  it('a full disk under the trace: the run ends as an error, its report says why, exit 2', () => {
+    const out = join(dir, 'trace-full');
+    mkdirSync(out);
+    symlinkSync('/dev/full', join(out, 'trace.ndjson'));
+    const r = soak(['run', '--ops', '50', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^soak: cannot write trace .*: ENOSPC$/m);
+    expect(r.stderr).not.toContain('    at ');
+    const rep = readJson(join(out, 'report.json'));
+    expect(rep.verdict).toBe('error');
+    expect(rep.opsExecuted).toBe(0);
+  });
+
+  it('a file size limit reached mid-run: exit 2, and the trace keeps its whole lines, which replay', () => {
+    const out = join(dir, 'size-limit');
+    // 64 blocks hold the header and some steps; SIGXFSZ ignored, so the write fails with EFBIG.
+    const r = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" bin/soak.mjs run --ops 3000 --out "${out}"`], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^soak: cannot write trace .*: EFBIG$/m);
+    const text = readFileSync(join(out, 'trace.ndjson'), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const replay = soak(['replay', join(out, 'trace.ndjson'), '--out', join(dir, 'size-limit-replay')]);
+    expect(replay.status).toBe(0);
+    expect(Number(/(\d+) steps in/.exec(replay.stdout)?.[1])).toBeGreaterThan(0);
+  });
+
+  it('report.json that cannot be written: the summary still prints, then one line, exit 2', () => {
+    const out = join(dir, 'report-is-dir');
+    mkdirSync(join(out, 'report.json'), { recursive: true });
+    const r = soak(['run', '--ops', '20', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/PASS/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^soak: cannot write report .*report\.json: EISDIR$/);
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('a closed stdout loses only the printed summary: the exit code is still the verdict', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/soak.mjs run --ops 20 --out "${join(dir, 'closed-stdout')}" > /dev/full`], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('    at ');
+    expect(readJson(join(dir, 'closed-stdout', 'report.json')).verdict).toBe('pass');
   });
 });

@@ -72,6 +72,25 @@ describe('soak run: bad input exits 2 with one clear line', () => {
     expectUsage(r, pattern);
   });
 
+  it('a fault that shows only in an overlapping read, with --readers 0 (the run could never find it)', () => {
+    expectUsage(soak(['run', '--fault', 'count-sums-segments', '--readers', '0', '--ops', '10', '--out', join(dir, 'blind')]), /fault count-sums-segments .* needs --readers 1 or more/);
+  });
+
+  it('a repeated --fault is recorded once', () => {
+    const out = join(dir, 'twice');
+    const r = soak(['run', '--fault', 'count-sums-segments', '--fault', 'count-sums-segments', '--ops', '5', '--out', out, '--report', 'json']);
+    expect([0, 1]).toContain(r.status);
+    expect(JSON.parse(r.stdout).faults).toEqual(['count-sums-segments']);
+  });
+
+  it('`soak` with no command shows the help and exits 2; asking for help exits 0', () => {
+    const none = soak([]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/Usage: soak/);
+    expect(soak(['--help']).status).toBe(0);
+    expect(soak(['help', 'run']).status).toBe(0);
+  });
+
   it('`--target qdrant` exits 3 with a clear one-line message', () => {
     const r = soak(['run', '--target', 'qdrant', '--ops', '10', '--out', join(dir, 'qdrant')]);
     expect(r.status).toBe(3);

@@ -1,14 +1,15 @@
 // The `soak` command line. It parses and validates flags (bad input: one clear line, exit 2),
 // runs the library calls and renders. Exit codes: 0 pass, 1 divergence, 2 bad usage/input,
 // 3 the target failed.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { FAULTS, faultByName, UnknownFaultError } from '../../sut/faults.ts';
 import { SCENARIOS, scenarioByName, UnknownScenarioError } from '../../scenarios/catalog.ts';
 import { STRATEGIES } from '../scheduler/strategies.ts';
 import { replayTrace, runSoak, type RunEvent, type RunResult } from '../soak/runner.ts';
-import { loadTrace, TraceFormatError, TraceReadError } from '../trace/trace.ts';
+import { loadTrace, MAX_READERS, MAX_SHARDS, TraceFormatError, TraceReadError, TraceWriteError } from '../trace/trace.ts';
+import { makeOutputDir, OutputDirError } from './outputDir.ts';
 import { TARGETS, TargetUnavailableError, UnknownTargetError } from '../targets.ts';
 import { UnknownStrategyError } from '../scheduler/strategies.ts';
 import { makeChalk, progressLine, renderDivergence, renderSummary } from '../../reports/console.ts';
@@ -67,23 +68,37 @@ function makeEventSink(io: Io, live: boolean, color: boolean): (e: RunEvent) => 
   };
 }
 
-function ensureDir(dir: string): void {
+/** `--out DIR`, resolved; an empty one would silently mean the current directory. */
+function outDirOption(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (String(v).trim() === '') throw new UsageError('--out must name a directory');
+  return String(v);
+}
+
+/** Writes report.json; on failure returns the one-line reason instead (the run's summary still prints). */
+function writeReport(dir: string, result: RunResult): { path: string; error?: string } {
+  const path = join(dir, 'report.json');
   try {
-    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, JSON.stringify(toReportJson(result), null, 2) + '\n');
+    return { path };
   } catch (e) {
-    throw new UsageError(`cannot create output directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return { path, error: `cannot write report ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
 }
 
-function writeOutputs(dir: string, result: RunResult): string {
-  const reportPath = join(dir, 'report.json');
-  writeFileSync(reportPath, JSON.stringify(toReportJson(result), null, 2) + '\n');
-  return reportPath;
+/** The exit code; an output that could not be written (trace or report) also gets its one line on stderr. */
+function finish(result: RunResult, report: { error?: string }, io: Io): number {
+  if (result.errorKind === 'output' && result.message !== undefined) io.err(`soak: ${result.message}`);
+  if (report.error !== undefined) {
+    io.err(`soak: ${report.error}`);
+    return EXIT.usage;
+  }
+  return exitFor(result);
 }
 
 function exitFor(r: RunResult): number {
   if (r.verdict === 'divergence') return EXIT.divergence;
-  if (r.verdict === 'error') return r.errorKind === 'replay' ? EXIT.usage : EXIT.target;
+  if (r.verdict === 'error') return r.errorKind === 'replay' || r.errorKind === 'output' ? EXIT.usage : EXIT.target;
   if (r.verdict === 'interrupted') return EXIT.interrupted;
   return EXIT.pass;
 }
@@ -92,7 +107,12 @@ function exitFor(r: RunResult): number {
 function interruptFlag(): { stop: () => boolean; dispose: () => void } {
   let stopped = false;
   const onSig = () => {
-    if (stopped) process.exit(EXIT.interrupted);
+    if (stopped) {
+      // A second signal forces the exit: the trace holds whole lines up to its last flush (a
+      // replayable prefix), but no verdict line and no report.json.
+      process.stderr.write('soak: stopped at once; the trace so far replays, no report was written\n');
+      process.exit(EXIT.interrupted);
+    }
     stopped = true;
   };
   process.on('SIGINT', onSig);
@@ -192,7 +212,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await program.parseAsync(['node', 'soak', ...argv]);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.pass;
+      // Help asked for (--help, `soak help run`) exits 0; help shown because no command was given exits 2.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? EXIT.pass : EXIT.usage;
       return EXIT.usage; // commander already printed its one-line message
     }
     if (
@@ -201,6 +222,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       e instanceof UnknownScenarioError ||
       e instanceof TraceFormatError ||
       e instanceof TraceReadError ||
+      e instanceof TraceWriteError ||
+      e instanceof OutputDirError ||
       e instanceof UnknownStrategyError ||
       e instanceof UnknownTargetError
     ) {
@@ -222,9 +245,11 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   const timeBudgetMs = o.time !== undefined ? parseDuration(String(o.time)) : undefined;
   const ops = o.ops !== undefined ? parseIntArg('--ops', String(o.ops), 1) : timeBudgetMs !== undefined ? Number.MAX_SAFE_INTEGER : 5000;
   const base = scenarioByName(String(o.scenario));
-  const shards = o.shards !== undefined ? parseIntArg('--shards', String(o.shards), 1, 26) : base.shards;
-  const readers = o.readers !== undefined ? parseIntArg('--readers', String(o.readers), 0, 8) : base.readers;
-  const faults = (o.fault as string[]).map((f) => faultByName(f).name);
+  const shards = o.shards !== undefined ? parseIntArg('--shards', String(o.shards), 1, MAX_SHARDS) : base.shards;
+  const readers = o.readers !== undefined ? parseIntArg('--readers', String(o.readers), 0, MAX_READERS) : base.readers;
+  const faults = [...new Set((o.fault as string[]).map((f) => faultByName(f).name))];
+  const blind = faults.find((f) => readers === 0 && faultByName(f).needsReaders);
+  if (blind !== undefined) throw new UsageError(`fault ${blind} shows only in a read overlapping an update: it needs --readers 1 or more`);
   const strategy = o.strategy !== undefined ? String(o.strategy) : base.strategy;
   if (!STRATEGIES.includes(strategy as never)) throw new UsageError(`unknown strategy '${strategy}'; known: ${STRATEGIES.join(', ')}`);
   const target = String(o.target);
@@ -235,8 +260,8 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   }
   const report = String(o.report);
   if (report !== 'console' && report !== 'json') throw new UsageError(`--report ${report} is not built yet; use console or json`);
-  const outDir = resolve(o.out !== undefined ? String(o.out) : join('soak-out', String(seed)));
-  ensureDir(outDir);
+  const outDir = resolve(outDirOption(o.out) ?? join('soak-out', String(seed)));
+  makeOutputDir(outDir);
   const tracePath = join(outDir, 'trace.ndjson');
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
@@ -260,19 +285,24 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   } finally {
     intr.dispose();
   }
-  const reportPath = writeOutputs(outDir, result);
+  const written = writeReport(outDir, result);
   if (report === 'json') io.out(JSON.stringify(toReportJson(result), null, 2));
   else {
     for (const l of renderSummary(result, makeChalk(color))) io.out(l);
-    io.out(`  report: ${reportPath}`);
+    if (written.error === undefined) io.out(`  report: ${written.path}`);
   }
-  return exitFor(result);
+  return finish(result, written, io);
 }
 
 async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
   const trace = loadTrace(tracePath);
-  const outDir = resolve(o.out !== undefined ? String(o.out) : join(resolve(tracePath, '..'), 'replay'));
-  ensureDir(outDir);
+  const outDir = resolve(outDirOption(o.out) ?? join(resolve(tracePath, '..'), 'replay'));
+  makeOutputDir(outDir);
+  // The replay writes trace.ndjson and report.json into outDir: never over the trace being replayed
+  // or the report of the run that wrote it.
+  if (realpathSync(outDir) === dirname(realpathSync(tracePath))) {
+    throw new UsageError(`--out ${outDir} is the trace's own directory: the replay would overwrite it and its report; choose another`);
+  }
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
   const intr = interruptFlag();
@@ -286,7 +316,7 @@ async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io):
   } finally {
     intr.dispose();
   }
-  writeOutputs(outDir, result);
+  const written = writeReport(outDir, result);
   for (const l of renderSummary(result, makeChalk(color))) io.out(l);
   const recorded = trace.verdict?.divergence;
   const got = result.divergences[0];
@@ -298,5 +328,5 @@ async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io):
         : `  NOT reproduced: recorded ${recorded.kind} at step ${recorded.step}, replay gave ${got ? `${got.kind} at step ${got.step}` : 'no divergence'}`,
     );
   }
-  return exitFor(result);
+  return finish(result, written, io);
 }

@@ -36,7 +36,8 @@ export interface RunResult {
   readonly elapsedMs: number;
   readonly message?: string;
   /** Why an 'error' verdict: the target failed, the trace does not replay, or a harness bug. */
-  readonly errorKind?: 'target' | 'replay' | 'internal';
+  /** target: the target failed; replay: the trace does not replay; output: the trace could not be written. */
+  readonly errorKind?: 'target' | 'replay' | 'output' | 'internal';
   readonly tracePath?: string;
 }
 
@@ -157,6 +158,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   let running: Step | undefined;
   try {
     for (;;) {
+      if (writer?.failure !== undefined) break; // not even the header reached the file
       if (cfg.shouldStop?.()) {
         verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
         message = 'interrupted';
@@ -181,6 +183,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         verdict = 'divergence';
         if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
       }
+      if (writer?.failure !== undefined) break; // reported after the loop (so is a failed flush below)
       if (steps % every === 0) {
         writer?.flush();
         cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
@@ -216,6 +219,15 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     ...(message ? { message } : {}),
   });
   writer?.close();
+  // A trace that could not be written ends the run as an error whatever else it found (the verdict
+  // line above was dropped with it): without the trace nothing replays. Divergences found before it
+  // stay in the report.
+  const writeFailure = writer?.failure;
+  if (writeFailure !== undefined && errorKind === undefined) {
+    verdict = 'error';
+    errorKind = 'output';
+    message = writeFailure;
+  }
   const result: RunResult = {
     verdict,
     header,

@@ -173,11 +173,35 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(0, { ...header(), seed: 'x' }), 1, /seed/);
     expectBadLine(withLine(0, { ...header(), seed: 1.5 }), 1, /seed/);
     expectBadLine(withLine(0, { ...header(), options: { ...header().options, readers: -1 } }), 1, /options\.readers/);
-    expectBadLine(withLine(0, { ...header(), options: { ...header().options, shards: 0 } }), 1, /options\.shards must be at least 1/);
+    expectBadLine(withLine(0, { ...header(), options: { ...header().options, shards: 0 } }), 1, /options\.shards must be in 1\.\.26/);
+    expectBadLine(withLine(0, { ...header(), options: { ...header().options, shards: 27 } }), 1, /options\.shards must be in 1\.\.26/);
+    expectBadLine(withLine(0, { ...header(), options: { ...header().options, readers: 9 } }), 1, /options\.readers must be in 0\.\.8/);
+    expectBadLine(withLine(0, { ...header(), seed: -1 }), 1, /seed must be a non-negative integer/);
     expectBadLine(withLine(0, { ...header(), faults: 'count-sums-segments' }), 1, /faults/);
     expectBadLine(withLine(0, { ...header(), faults: ['count-sums-segments', 'no-such-fault'] }), 1, /unknown fault 'no-such-fault'/);
     expect(parseTrace(withLine(0, { ...header(), faults: ['count-sums-segments'] })).header.faults).toEqual(['count-sums-segments']);
     expectBadLine(withLine(0, { ...header(), target: 7 }), 1, /target/);
+  });
+
+  it('optimizer settings the engine cannot be built with (a huge initial segment count was a memory bomb)', () => {
+    const withOpt = (o: Record<string, unknown>) => withLine(0, { ...header(), scenarioSpec: { ...header().scenarioSpec, optimizer: { ...(header().scenarioSpec as { optimizer: object }).optimizer, ...o } } });
+    expect(() => parseTrace(withOpt({ defaultSegmentNumber: 64 }))).not.toThrow();
+    expectBadLine(withOpt({ defaultSegmentNumber: 1e8 }), 1, /optimizer\.defaultSegmentNumber must be an integer in 1\.\.64/);
+    expectBadLine(withOpt({ defaultSegmentNumber: 0 }), 1, /defaultSegmentNumber/);
+    expectBadLine(withOpt({ maxSegmentSizeKb: 0 }), 1, /optimizer\.maxSegmentSizeKb must be a positive number/);
+    expectBadLine(withOpt({ indexingThresholdKb: -1 }), 1, /indexingThresholdKb/);
+    expectBadLine(withOpt({ deletedThreshold: 1.5 }), 1, /deletedThreshold must be a number in \[0, 1\]/);
+    expectBadLine(withOpt({ vacuumMinVectorNumber: 'x' }), 1, /vacuumMinVectorNumber/);
+  });
+
+  it('a line nested deeper than a replay can write back, and a binary line quoted printably', () => {
+    let deep = '0';
+    for (let k = 0; k < 200_000; k++) deep = `[${deep}`;
+    deep += ']'.repeat(200_000);
+    const text = JSON.stringify({ ...stepAt(5), extra: '@' }).replace('"@"', deep);
+    expectBadLine(withLine(5, text), 6, /nests deeper than 400 levels/);
+    const err = expectBadLine(withLine(5, '\u0000\u00ff\u0007garbage'), 6, /not valid JSON/);
+    expect(err.message).toMatch(/^[\x20-\x7e]*$/);
   });
 
   it('a step line with bad JSON names its line', () => {
@@ -198,6 +222,20 @@ describe('parseTrace names the first bad line', () => {
     const dropped = [...lines];
     dropped.splice(2, 1);
     expectBadLine(join_(dropped), 3, /step number 2 out of sequence \(expected 1\)/);
+  });
+
+  it('a decision string expanding past the scheduler\'s per-step limit (it was a fatal allocation)', () => {
+    expectBadLine(withLine(9, { ...stepAt(9), d: 'r999999'.repeat(1000) }), 10, /holds more than 1000000 decisions/);
+    expectBadLine(withLine(9, { ...stepAt(9), d: 'r1000001' }), 10, /holds more than 1000000 decisions/);
+    expect(() => parseTrace(withLine(9, { ...stepAt(9), d: 'r999999' }))).not.toThrow();
+  });
+
+  it('a control op on a shard the run does not have', () => {
+    const h = header() as { options: { shards: number } };
+    const ctl = (shard: number) => ({ n: stepAt(9).n, t: 'control', op: { kind: 'snapshot', shard }, d: '' });
+    expect(() => parseTrace(withLine(9, ctl(h.options.shards - 1)))).not.toThrow();
+    expectBadLine(withLine(9, ctl(h.options.shards)), 10, /shard number below the run's \d+ shard/);
+    expectBadLine(withLine(9, ctl(99)), 10, /shard number below/);
   });
 
   it('a bad decision string', () => {
@@ -238,7 +276,7 @@ describe('parseTrace names the first bad line', () => {
     const withPayload = (payload: Json) => ({ ...s, op: { ...s.op, points: [{ ...s.op.points[0], payload }, ...s.op.points.slice(1)] } });
     expect(() => parseTrace(withLine(i, withPayload(nest(128))))).not.toThrow();
     expectBadLine(withLine(i, withPayload(nest(129))), i + 1, /upsert point payload nests deeper than 128 levels/);
-    expectBadLine(withLine(i, withPayload(nest(4000))), i + 1, /nests deeper than 128 levels/);
+    expectBadLine(withLine(i, withPayload(nest(4000))), i + 1, /nests deeper than 400 levels/); // the whole line's cap comes first
     const u = findStep((x) => x.t === 'update');
     expectBadLine(withLine(u, { ...stepAt(u), op: { kind: 'setPayload', selector: { ids: [1] }, payload: nest(300) } }), u + 1, /setPayload\.payload nests deeper than 128 levels/);
   });

@@ -1,7 +1,7 @@
 // The NDJSON trace: a header, one line per step with the concrete op(s) and the scheduler
 // decisions, and the verdict. Written line by line with synchronous appends, so a crash or a
 // Ctrl-C leaves a replayable prefix. Replay never regenerates from the seed.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Scenario } from '../../scenarios/types.ts';
 import type { Step } from '../stream/step.ts';
 import { isDecisionString } from '../scheduler/scheduler.ts';
@@ -13,7 +13,18 @@ import { FAULT_NAMES, TARGETS } from '../targets.ts';
 const DISTANCES = ['Cosine', 'Dot', 'Euclid'] as const;
 
 /** No step needs more decisions than the scheduler's own per-step limit. */
-const MAX_RUN = 1_000_000;
+const MAX_DECISIONS = 1_000_000;
+
+/** `soak run`'s bounds on --shards and --readers; a trace claiming more was not written by it. */
+export const MAX_SHARDS = 26;
+export const MAX_READERS = 8;
+/** Initial appendable segments per shard: each is built up front, so a huge number is a memory bomb. */
+const MAX_DEFAULT_SEGMENTS = 64;
+/**
+ * Deepest JSON a line may hold: payloads (128 levels) and filters (16 clause levels) fit well inside
+ * it. A deeper line would overflow the stack when a replay writes it back out.
+ */
+const MAX_LINE_DEPTH = 400;
 
 export const TRACE_FORMAT = 'segment-soak/trace@1';
 
@@ -60,6 +71,9 @@ export class TraceFormatError extends Error {
 
 export class TraceReadError extends Error {}
 
+/** The trace file cannot be created (a bad --out): nothing has run yet. */
+export class TraceWriteError extends Error {}
+
 /**
  * Writes a trace line by line, in batches: lines collect in memory and reach the file when about
  * 64 KB are pending, at every `flush()` (the runner's progress ticks) and at the header, the
@@ -70,8 +84,21 @@ export class TraceWriter {
   private fd: number | undefined;
   private pending: string[] = [];
   private pendingChars = 0;
+  private failed: string | undefined;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new TraceWriteError(`cannot write trace ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  /**
+   * Why writing stopped (a full disk, say), once a write has failed; the writer then drops every
+   * later line, and the runner ends the run with this as its error. The file keeps whole lines up
+   * to the last good write, which still replay.
+   */
+  get failure(): string | undefined {
+    return this.failed;
   }
   private line(obj: unknown): void {
     if (this.fd === undefined) return;
@@ -83,10 +110,29 @@ export class TraceWriter {
   /** Everything written so far reaches the file. */
   flush(): void {
     if (this.fd === undefined || this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(''));
+    const bytes = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     this.pendingChars = 0;
+    const fd = this.fd;
+    let at = 0;
+    try {
+      // A write may take only part of the buffer (a file size limit, a nearly full disk): go on from there.
+      while (at < bytes.length) at += writeSync(fd, bytes, at);
+      this.size += bytes.length;
+    } catch (e) {
+      this.failed = `cannot write trace ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      this.fd = undefined;
+      try {
+        // Keep every whole line that got written; drop the part of a line after it.
+        ftruncateSync(fd, this.size + bytes.subarray(0, at).lastIndexOf(0x0a) + 1);
+        closeSync(fd);
+      } catch {
+        // already failing; the first error is the one to report
+      }
+    }
   }
+  /** Bytes of whole lines in the file. */
+  private size = 0;
   header(h: TraceHeader): void {
     this.line(h);
     this.flush();
@@ -114,7 +160,7 @@ function isObj(x: unknown): x is Record<string, unknown> {
 function validateHeader(h: unknown): TraceHeader {
   if (!isObj(h)) throw new TraceFormatError(1, 'header is not a JSON object');
   if (h.format !== TRACE_FORMAT) throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}")`);
-  if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed)) throw new TraceFormatError(1, 'header.seed must be an integer');
+  if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed) || h.seed < 0) throw new TraceFormatError(1, 'header.seed must be a non-negative integer (as soak run takes it)');
   if (typeof h.scenario !== 'string') throw new TraceFormatError(1, 'header.scenario must be a string');
   const sc = h.scenarioSpec;
   if (
@@ -141,12 +187,15 @@ function validateHeader(h: unknown): TraceHeader {
     }
   }
   if (names.size === 0) throw new TraceFormatError(1, 'header.scenarioSpec.vectors is empty');
+  const optimizerProblem = checkOptimizer(sc.optimizer);
+  if (optimizerProblem) throw new TraceFormatError(1, `header.scenarioSpec.optimizer.${optimizerProblem}`);
   if (!isObj(h.options)) throw new TraceFormatError(1, 'header.options must be an object');
   const o = h.options;
   for (const k of ['ops', 'shards', 'readers'] as const) {
     if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0) throw new TraceFormatError(1, `header.options.${k} must be a non-negative integer`);
   }
-  if ((o.shards as number) < 1) throw new TraceFormatError(1, 'header.options.shards must be at least 1');
+  if ((o.shards as number) < 1 || (o.shards as number) > MAX_SHARDS) throw new TraceFormatError(1, `header.options.shards must be in 1..${MAX_SHARDS}`);
+  if ((o.readers as number) > MAX_READERS) throw new TraceFormatError(1, `header.options.readers must be in 0..${MAX_READERS}`);
   if (typeof o.strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(o.strategy)) {
     throw new TraceFormatError(1, `header.options.strategy must be one of ${STRATEGIES.join(', ')}`);
   }
@@ -159,6 +208,39 @@ function validateHeader(h: unknown): TraceHeader {
   return h as unknown as TraceHeader;
 }
 
+/** The optimizer settings the engine is built with: each a number in the range it can run with. */
+function checkOptimizer(opt: Record<string, unknown>): string | undefined {
+  const num = (k: string, ok: (n: number) => boolean, range: string): string | undefined => {
+    const v = opt[k];
+    return typeof v === 'number' && Number.isFinite(v) && ok(v) ? undefined : `${k} must be ${range}`;
+  };
+  return (
+    num('maxSegmentSizeKb', (n) => n > 0, 'a positive number') ??
+    num('indexingThresholdKb', (n) => n >= 0, 'a non-negative number') ??
+    num('deletedThreshold', (n) => n >= 0 && n <= 1, 'a number in [0, 1]') ??
+    num('vacuumMinVectorNumber', (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer') ??
+    num('defaultSegmentNumber', (n) => Number.isInteger(n) && n >= 1 && n <= MAX_DEFAULT_SEGMENTS, `an integer in 1..${MAX_DEFAULT_SEGMENTS}`)
+  );
+}
+
+/** Whether a parsed line nests deeper than `max` levels (iterative: the line may be arbitrarily deep). */
+function deeperThan(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+  }
+  return false;
+}
+
+/** A JSON.parse message quotes the offending text: keep it printable and short. */
+function printable(message: string): string {
+  const clean = message.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 160 ? `${clean.slice(0, 160)}...` : clean;
+}
+
 /** Qdrant caps a dense vector at 65,536 dimensions. */
 const MAX_VECTOR_SIZE = 65_536;
 
@@ -168,11 +250,14 @@ export function parseTrace(text: string): LoadedTrace {
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length === 0 || lines.every((l) => l.trim() === '')) throw new TraceFormatError(1, 'empty file (expected a header line)');
   const parse = (i: number): unknown => {
+    let v: unknown;
     try {
-      return JSON.parse(lines[i]);
+      v = JSON.parse(lines[i]);
     } catch (e) {
-      throw new TraceFormatError(i + 1, `not valid JSON (${(e as Error).message})`);
+      throw new TraceFormatError(i + 1, `not valid JSON (${printable((e as Error).message)})`);
     }
+    if (deeperThan(v, MAX_LINE_DEPTH)) throw new TraceFormatError(i + 1, `nests deeper than ${MAX_LINE_DEPTH} levels`);
+    return v;
   };
   const header = validateHeader(parse(0));
   const steps: TraceStepLine[] = [];
@@ -190,14 +275,19 @@ export function parseTrace(text: string): LoadedTrace {
     }
     if (obj.n !== steps.length) throw new TraceFormatError(i + 1, `step number ${JSON.stringify(obj.n)} out of sequence (expected ${steps.length})`);
     if (typeof obj.d !== 'string' || !isDecisionString(obj.d)) throw new TraceFormatError(i + 1, 'field "d" must be a scheduler decision string');
-    if (/\d{7,}/.test(obj.d) && (obj.d.match(/\d+/g) ?? []).some((n) => Number(n) > MAX_RUN)) {
-      throw new TraceFormatError(i + 1, `field "d" has a run longer than ${MAX_RUN} decisions`);
-    }
-    const problem = validateStep(obj, header.scenarioSpec.vectors as Scenario['vectors'], header.options.readers);
+    if (decisionCount(obj.d) > MAX_DECISIONS) throw new TraceFormatError(i + 1, `field "d" holds more than ${MAX_DECISIONS} decisions`);
+    const problem = validateStep(obj, header.scenarioSpec.vectors as Scenario['vectors'], header.options.readers, header.options.shards);
     if (problem) throw new TraceFormatError(i + 1, problem);
     steps.push(obj as unknown as TraceStepLine);
   }
   return { header, steps, verdict };
+}
+
+/** How many decisions a (well-formed) decision string expands to: one per letter times its run. */
+function decisionCount(d: string): number {
+  let total = 0;
+  for (const m of d.matchAll(/[A-Za-z](\d*)/g)) total += m[1] ? Number(m[1]) : 1;
+  return total;
 }
 
 export function loadTrace(path: string): LoadedTrace {

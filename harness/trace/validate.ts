@@ -244,7 +244,7 @@ export function validateReadOp(op: unknown, vectors: readonly VectorParams[]): s
   }
 }
 
-export function validateStep(s: Obj, vectors: readonly VectorParams[], readers: number): string | undefined {
+export function validateStep(s: Obj, vectors: readonly VectorParams[], readers: number, shards: number): string | undefined {
   switch (s.t) {
     case 'update':
       return validateUpdateOp(s.op, vectors);
@@ -264,7 +264,9 @@ export function validateStep(s: Obj, vectors: readonly VectorParams[], readers: 
     case 'control': {
       const op = s.op;
       if (!isObj(op) || (op.kind !== 'snapshot' && op.kind !== 'cancelOptimization')) return 'control op must be snapshot or cancelOptimization';
-      return Number.isInteger(op.shard) && (op.shard as number) >= 0 ? undefined : 'control op needs a shard number';
+      return Number.isInteger(op.shard) && (op.shard as number) >= 0 && (op.shard as number) < shards
+        ? undefined
+        : `control op needs a shard number below the run's ${shards} shard(s)`;
     }
     default:
       return `unknown step type ${JSON.stringify(s.t)}`;
