@@ -9,6 +9,7 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 const io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
+  status: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stderr.isTTY),
   ci: process.env.CI === 'true' || process.env.CI === '1',
 };

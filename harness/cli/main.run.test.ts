@@ -89,6 +89,22 @@ describe('soak run: --time', () => {
   });
 });
 
+describe('soak run: --ui on a terminal', () => {
+  it('the progress line rewrites itself in place (each update a \\r, no line end between them)', () => {
+    // util-linux `script` gives the run a pseudo-terminal; its output is what the terminal received.
+    const out = join(dir, 'ui');
+    const r = spawnSync('script', ['-qec', `"${process.execPath}" bin/soak.mjs run --ops 800 --ui --out "${out}"`, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\rstep 250\/800 \(31%\)[^\n]*\rstep 500\/800 \(62%\)[^\n]*\rstep 750\/800/);
+    expect(r.stdout).toMatch(/PASS/);
+  });
+});
+
 describe('soak run: Ctrl-C', () => {
   it('SIGINT stops after the current step: exit 130, an interrupted report, and a trace that replays', async () => {
     const out = join(dir, 'sigint');

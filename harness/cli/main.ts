@@ -41,6 +41,8 @@ export function parseDuration(v: string): number {
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** stderr without a line end: the live progress line rewrites itself with `\r`. */
+  status: (s: string) => void;
   isTTY: boolean;
   ci: boolean;
 }
@@ -57,13 +59,13 @@ function makeEventSink(io: Io, live: boolean, color: boolean): (e: RunEvent) => 
   const c = makeChalk(color);
   return (e) => {
     if (e.type === 'progress') {
-      if (live) io.err(`\r${progressLine(e)}   `);
+      if (live) io.status(`\r${progressLine(e)}   `);
       else io.err(progressLine(e));
     } else if (e.type === 'divergence') {
-      if (live) io.err('\n');
+      if (live) io.status('\n');
       for (const l of renderDivergence(e.divergence, c)) io.err(l);
     } else if (e.type === 'end' && live) {
-      io.err('\n');
+      io.status('\n');
     }
   };
 }
