@@ -35,8 +35,7 @@ export interface RunResult {
   readonly decisions: number;
   readonly elapsedMs: number;
   readonly message?: string;
-  /** Why an 'error' verdict: the target failed, the trace does not replay, or a harness bug. */
-  /** target: the target failed; replay: the trace does not replay; output: the trace could not be written. */
+  /** Why an 'error' verdict: the target failed, the trace does not replay, the trace could not be written, or a harness bug. */
   readonly errorKind?: 'target' | 'replay' | 'output' | 'internal';
   readonly tracePath?: string;
 }
