@@ -55,7 +55,7 @@ export function toReportJson(r: RunResult): ReportJson {
   const elapsedMs = Math.round(r.elapsedMs);
   return {
     verdict,
-    ...(r.verdict === 'interrupted' ? { interrupted: true as const } : {}),
+    ...(r.verdict === 'interrupted' || r.interrupted ? { interrupted: true as const } : {}),
     seed: r.header.seed,
     scenario: r.header.scenario,
     target: r.header.target,

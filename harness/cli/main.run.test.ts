@@ -1,13 +1,14 @@
 // `soak run` and `soak replay` end to end through bin/soak.mjs: exit codes, report.json (the
 // DESIGN §6 contract) and the printed trace path.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { runSoak } from '../soak/runner.ts';
 import { ROOT, expectUsage, soak } from './cliTesting.ts';
+import { REPORT_PARTIAL } from './main.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
@@ -242,7 +243,74 @@ describe('soak replay: bad input exits 2', () => {
   });
 });
 
+describe('soak replay: never writes over the trace it replays, whatever links lead there', () => {
+  it('a symlink or a hard link to the trace, or a link to its report, in --out is refused', () => {
+    const src = join(dir, 'links-src');
+    expect(soak(['run', '--ops', '30', '--out', src]).status).toBe(0);
+    const trace = join(src, 'trace.ndjson');
+    const before = readFileSync(trace, 'utf8');
+    const beforeReport = readFileSync(join(src, 'report.json'), 'utf8');
+    const viaSymlink = join(dir, 'links-sym');
+    mkdirSync(viaSymlink);
+    symlinkSync(trace, join(viaSymlink, 'trace.ndjson'));
+    expectUsage(soak(['replay', trace, '--out', viaSymlink]), /its trace\.ndjson is a link to the trace being replayed/);
+    const viaHardlink = join(dir, 'links-hard');
+    mkdirSync(viaHardlink);
+    linkSync(trace, join(viaHardlink, 'trace.ndjson'));
+    expectUsage(soak(['replay', trace, '--out', viaHardlink]), /its trace\.ndjson is a link/);
+    const reportLink = join(dir, 'links-report');
+    mkdirSync(reportLink);
+    symlinkSync(join(src, 'report.json'), join(reportLink, 'report.json'));
+    expectUsage(soak(['replay', trace, '--out', reportLink]), /its report\.json is a link/);
+    expect(readFileSync(trace, 'utf8')).toBe(before);
+    expect(readFileSync(join(src, 'report.json'), 'utf8')).toBe(beforeReport);
+  });
+
+  it('a device is not a trace (/dev/zero was read for ever)', () => {
+    expectUsage(soak(['replay', '/dev/zero', '--out', join(dir, 'zero')]), /cannot read trace \/dev\/zero: not a regular file/);
+  });
+
+  it('a trace that does not replay says so on stderr too', () => {
+    const src = join(dir, 'noreplay');
+    expect(soak(['run', '--ops', '40', '--out', src]).status).toBe(0);
+    const lines = readFileSync(join(src, 'trace.ndjson'), 'utf8').trim().split('\n');
+    const step = JSON.parse(lines[5]) as Json;
+    lines[5] = JSON.stringify({ ...step, d: 'z' }); // a decision naming no task
+    const bad = join(dir, 'noreplay.ndjson');
+    writeFileSync(bad, lines.join('\n') + '\n');
+    const r = soak(['replay', bad, '--out', join(dir, 'noreplay-out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^soak: trace does not replay: /m);
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
+
 describe('soak run / replay: outputs that cannot be written exit 2 with one line', () => {
+  it('a path with a newline or an escape is shown escaped: still one line', () => {
+    const odd = join(dir, 'odd\nname\x1b[31m');
+    writeFileSync(odd, 'x');
+    const r = soak(['run', '--ops', '10', '--out', join(odd, 'sub')]);
+    expectUsage(r, /odd\\nname\\x1b\[31m is not a directory/);
+  });
+
+  it('--out through a broken symbolic link names the link', () => {
+    const dangling = join(dir, 'dangling');
+    symlinkSync(join(dir, 'nowhere'), dangling);
+    expectUsage(soak(['run', '--ops', '10', '--out', join(dangling, 'x')]), /dangling is a broken symbolic link/);
+  });
+
+  it('report.json is written whole or not at all (a temporary file renamed into place)', () => {
+    const out = join(dir, 'report-partial');
+    mkdirSync(out);
+    // the temporary file cannot be written: no report.json at all, never a cut one
+    symlinkSync('/dev/full', join(out, REPORT_PARTIAL));
+    const r = soak(['run', '--ops', '20', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot write report .*: ENOSPC/);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect(existsSync(join(out, REPORT_PARTIAL))).toBe(false);
+  });
+
   it('--out under /proc (Node 20\'s recursive mkdir never returned there), empty, or under a file', () => {
     expectUsage(soak(['run', '--ops', '10', '--out', '/proc/soak-test/x']), /cannot create output directory \/proc\/soak-test\/x: ENOENT/);
     expectUsage(soak(['run', '--ops', '10', '--out', '']), /--out must name a directory/);

@@ -1,14 +1,14 @@
 // The `soak` command line. It parses and validates flags (bad input: one clear line, exit 2),
 // runs the library calls and renders. Exit codes: 0 pass, 1 divergence, 2 bad usage/input,
 // 3 the target failed.
-import { realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { FAULTS, faultByName, UnknownFaultError } from '../../sut/faults.ts';
 import { SCENARIOS, scenarioByName, UnknownScenarioError } from '../../scenarios/catalog.ts';
 import { STRATEGIES } from '../scheduler/strategies.ts';
 import { replayTrace, runSoak, type RunEvent, type RunResult } from '../soak/runner.ts';
-import { loadTrace, MAX_READERS, MAX_SHARDS, TraceFormatError, TraceReadError, TraceWriteError } from '../trace/trace.ts';
+import { loadTrace, type LoadedTrace, MAX_READERS, MAX_SHARDS, TraceFormatError, TraceReadError, TraceWriteError } from '../trace/trace.ts';
 import { makeOutputDir, OutputDirError } from './outputDir.ts';
 import { TARGETS, TargetUnavailableError, UnknownTargetError } from '../targets.ts';
 import { UnknownStrategyError } from '../scheduler/strategies.ts';
@@ -77,22 +77,48 @@ function outDirOption(v: unknown): string | undefined {
   return String(v);
 }
 
-/** Writes report.json; on failure returns the one-line reason instead (the run's summary still prints). */
+/** The report's temporary name until it is whole. */
+export const REPORT_PARTIAL = '.report.json.partial';
+
+/**
+ * Writes report.json whole or not at all (a temporary file renamed into place: a full disk leaves no
+ * half report). On failure returns the one-line reason instead; the run's summary still prints.
+ */
 function writeReport(dir: string, result: RunResult): { path: string; error?: string } {
   const path = join(dir, 'report.json');
+  const partial = join(dir, REPORT_PARTIAL);
   try {
-    writeFileSync(path, JSON.stringify(toReportJson(result), null, 2) + '\n');
+    writeFileSync(partial, JSON.stringify(toReportJson(result), null, 2) + '\n');
+    renameSync(partial, path);
     return { path };
   } catch (e) {
+    rmSync(partial, { force: true });
     return { path, error: `cannot write report ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
+
+/** A message for one stderr line: control characters (a newline, an escape) in a path shown escaped. */
+function oneLine(message: string): string {
+  return message.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** The same file (device and inode, through symlinks and hard links), for paths that may not exist. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 
 /** The exit code; an output that could not be written (trace or report) also gets its one line on stderr. */
 function finish(result: RunResult, report: { error?: string }, io: Io): number {
-  if (result.errorKind === 'output' && result.message !== undefined) io.err(`soak: ${result.message}`);
+  // An error verdict's reason on stderr too (the summary on stdout carries it as well).
+  if (result.verdict === 'error' && result.errorKind !== 'internal' && result.message !== undefined) io.err(`soak: ${oneLine(result.message)}`);
   if (report.error !== undefined) {
-    io.err(`soak: ${report.error}`);
+    io.err(`soak: ${oneLine(report.error)}`);
     return EXIT.usage;
   }
   return exitFor(result);
@@ -105,7 +131,10 @@ function exitFor(r: RunResult): number {
   return EXIT.pass;
 }
 
-/** Stop flag for Ctrl-C: the first asks the run to stop after the current step (trace and report still written). */
+/**
+ * Stop flag for Ctrl-C (and SIGTERM, SIGHUP): the first asks the run to stop after the current step
+ * (trace and report still written); held until the report is written.
+ */
 function interruptFlag(): { stop: () => boolean; dispose: () => void } {
   let stopped = false;
   const onSig = () => {
@@ -117,13 +146,12 @@ function interruptFlag(): { stop: () => boolean; dispose: () => void } {
     }
     stopped = true;
   };
-  process.on('SIGINT', onSig);
-  process.on('SIGTERM', onSig);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSig);
   return {
     stop: () => stopped,
     dispose: () => {
-      process.off('SIGINT', onSig);
-      process.off('SIGTERM', onSig);
+      for (const s of signals) process.off(s, onSig);
     },
   };
 }
@@ -229,11 +257,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       e instanceof UnknownStrategyError ||
       e instanceof UnknownTargetError
     ) {
-      io.err(`soak: ${e.message}`);
+      io.err(`soak: ${oneLine(e.message)}`);
       return EXIT.usage;
     }
     if (e instanceof TargetUnavailableError) {
-      io.err(`soak: ${e.message}`);
+      io.err(`soak: ${oneLine(e.message)}`);
       return EXIT.target;
     }
     throw e;
@@ -268,9 +296,8 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
   const intr = interruptFlag();
-  let result: RunResult;
   try {
-    result = await runSoak({
+    const result = await runSoak({
       seed,
       scenario: { ...base, shards },
       ops,
@@ -284,16 +311,16 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
       onEvent: report === 'console' ? makeEventSink(io, live, color) : undefined,
       shouldStop: intr.stop,
     });
+    const written = writeReport(outDir, result);
+    if (report === 'json') io.out(JSON.stringify(toReportJson(result), null, 2));
+    else {
+      for (const l of renderSummary(result, makeChalk(color))) io.out(l);
+      if (written.error === undefined) io.out(`  report: ${written.path}`);
+    }
+    return finish(result, written, io);
   } finally {
     intr.dispose();
   }
-  const written = writeReport(outDir, result);
-  if (report === 'json') io.out(JSON.stringify(toReportJson(result), null, 2));
-  else {
-    for (const l of renderSummary(result, makeChalk(color))) io.out(l);
-    if (written.error === undefined) io.out(`  report: ${written.path}`);
-  }
-  return finish(result, written, io);
 }
 
 async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
@@ -301,23 +328,33 @@ async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io):
   const outDir = resolve(outDirOption(o.out) ?? join(resolve(tracePath, '..'), 'replay'));
   makeOutputDir(outDir);
   // The replay writes trace.ndjson and report.json into outDir: never over the trace being replayed
-  // or the report of the run that wrote it.
-  if (realpathSync(outDir) === dirname(realpathSync(tracePath))) {
+  // or the report of the run that wrote it, whatever links lead there.
+  const ownDir = dirname(realpathSync(tracePath));
+  if (realpathSync(outDir) === ownDir) {
     throw new UsageError(`--out ${outDir} is the trace's own directory: the replay would overwrite it and its report; choose another`);
+  }
+  for (const name of ['trace.ndjson', 'report.json']) {
+    const out = join(outDir, name);
+    if (sameFile(out, tracePath) || sameFile(out, join(ownDir, 'report.json'))) {
+      throw new UsageError(`--out ${outDir}: its ${name} is a link to the trace being replayed or to its report; choose another`);
+    }
   }
   const live = useLive(o as { ui?: boolean }, io);
   const color = io.isTTY && !io.ci;
   const intr = interruptFlag();
-  let result: RunResult;
   try {
-    result = await replayTrace(trace, {
-      tracePath: join(outDir, 'trace.ndjson'),
-      onEvent: makeEventSink(io, live, color),
-      shouldStop: intr.stop,
-    });
+    return await replayAndReport(trace, outDir, intr.stop, io, live, color);
   } finally {
     intr.dispose();
   }
+}
+
+async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => boolean, io: Io, live: boolean, color: boolean): Promise<number> {
+  const result = await replayTrace(trace, {
+    tracePath: join(outDir, 'trace.ndjson'),
+    onEvent: makeEventSink(io, live, color),
+    shouldStop: stop,
+  });
   const written = writeReport(outDir, result);
   for (const l of renderSummary(result, makeChalk(color))) io.out(l);
   const recorded = trace.verdict?.divergence;

@@ -1,7 +1,7 @@
 // Output directories for `soak run` and `soak replay`: created component by component, because
 // Node 20's recursive mkdirSync never returns on some paths (`/proc/x` loops forever), and a bad
 // --out must be one clear line, never a hang.
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export class OutputDirError extends Error {}
@@ -23,7 +23,9 @@ export function makeOutputDir(dir: string): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && kindOf(d) === 'dir') continue;
-      throw new OutputDirError(`cannot create output directory ${target}: ${code ?? (e as Error).message}`);
+      // EEXIST for a path stat cannot follow: a dangling symbolic link or a loop of them.
+      const why = code === 'EEXIST' && isSymlink(d) ? `${d} is a broken symbolic link` : (code ?? (e as Error).message);
+      throw new OutputDirError(`cannot create output directory ${target}: ${why}`);
     }
   }
 }
@@ -33,5 +35,13 @@ function kindOf(path: string): 'dir' | 'other' | 'missing' {
     return statSync(path).isDirectory() ? 'dir' : 'other';
   } catch {
     return 'missing';
+  }
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

@@ -316,6 +316,27 @@ describe('interruption', () => {
     expect(rr.steps).toBe(40);
   });
 
+  it('a signal is seen within a few steps, not at the next progress tick: the run gives the event loop a turn every 20 ms', async () => {
+    // A macrotask set at the start stands for a signal handler: it can run only in an event-loop turn.
+    let signalled = false;
+    setImmediate(() => (signalled = true));
+    const r = await runSoak(cfg({ seed: 3, ops: 5000, shouldStop: () => signalled }));
+    expect(r.verdict).toBe('interrupted');
+    expect(r.interrupted).toBe(true);
+    // Progress ticks come every 250 steps; 250 steps take far longer than 20 ms here.
+    expect(r.steps).toBeGreaterThan(0);
+    expect(r.steps).toBeLessThan(250);
+  });
+
+  it('interrupted with --keep-going after a divergence: the verdict stays divergence, the report says interrupted', async () => {
+    let steps = 0;
+    const r = await runSoak(cfg({ seed: 1, ops: 3000, faults: ['merge-resurrects-tombstone'], keepGoing: true, onEvent: (e) => void (e.type === 'divergence' && (steps = e.divergence.step)), shouldStop: () => steps > 0 }));
+    expect(r.verdict).toBe('divergence');
+    expect(r.interrupted).toBe(true);
+    expect(toReportJson(r).interrupted).toBe(true);
+    expect(r.steps).toBeLessThan(3000);
+  });
+
   it('an interrupted prefix is the same as the prefix of the uninterrupted run', async () => {
     const full = fresh('full');
     const part = fresh('part');

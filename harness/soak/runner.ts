@@ -38,6 +38,8 @@ export interface RunResult {
   /** Why an 'error' verdict: the target failed, the trace does not replay, the trace could not be written, or a harness bug. */
   readonly errorKind?: 'target' | 'replay' | 'output' | 'internal';
   readonly tracePath?: string;
+  /** Stopped by a signal (Ctrl-C) before its steps ran out, whatever the verdict. */
+  readonly interrupted?: true;
 }
 
 export interface RunConfig {
@@ -61,6 +63,9 @@ export interface RunConfig {
   /** See SessionConfig.buildTarget (tests only; a trace still records `target`). */
   readonly buildTarget?: SessionConfig['buildTarget'];
 }
+
+/** Longest stretch of steps without an event-loop turn (signals wait for one). */
+const TURN_EVERY_MS = 20;
 
 /** Cap on collected divergences with --keep-going: after a real divergence most later ones are echoes. */
 const MAX_DIVERGENCES = 50;
@@ -155,12 +160,17 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   };
   const marks = () => session.built.introspection?.marks() ?? {};
   let running: Step | undefined;
+  let interrupted = false;
+  // Signal handlers run only when the event loop gets a turn; steps run in microtasks. A turn at
+  // least every 20 ms (wall time, outside the simulation) lets Ctrl-C stop the run promptly.
+  let lastTurn = performance.now(); // clock-ok
   try {
     for (;;) {
       if (writer?.failure !== undefined) break; // not even the header reached the file
       if (cfg.shouldStop?.()) {
         verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
         message = 'interrupted';
+        interrupted = true;
         break;
       }
       if (cfg.timeBudgetMs !== undefined && performance.now() - t0 > cfg.timeBudgetMs) { // clock-ok
@@ -183,11 +193,15 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
       }
       if (writer?.failure !== undefined) break; // reported after the loop (so is a failed flush below)
-      if (steps % every === 0) {
+      const tick = steps % every === 0;
+      if (tick) {
         writer?.flush();
         cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
+      }
+      if (tick || performance.now() - lastTurn >= TURN_EVERY_MS) { // clock-ok
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));
+        lastTurn = performance.now(); // clock-ok
       }
     }
   } catch (e) {
@@ -240,6 +254,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     ...(message ? { message } : {}),
     ...(errorKind ? { errorKind } : {}),
     ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),
+    ...(interrupted ? { interrupted: true as const } : {}),
   };
   cfg.onEvent?.({ type: 'end', result });
   return result;

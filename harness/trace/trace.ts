@@ -1,7 +1,7 @@
 // The NDJSON trace: a header, one line per step with the concrete op(s) and the scheduler
 // decisions, and the verdict. Written line by line with synchronous appends, so a crash or a
 // Ctrl-C leaves a replayable prefix. Replay never regenerates from the seed.
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import type { Scenario } from '../../scenarios/types.ts';
 import type { Step } from '../stream/step.ts';
 import { isDecisionString } from '../scheduler/scheduler.ts';
@@ -293,8 +293,11 @@ function decisionCount(d: string): number {
 export function loadTrace(path: string): LoadedTrace {
   let text: string;
   try {
+    // A device or a pipe (`/dev/zero`) would be read for ever: a trace is a file.
+    if (!statSync(path).isFile()) throw new TraceReadError(`cannot read trace ${path}: not a regular file`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof TraceReadError) throw e;
     throw new TraceReadError(`cannot read trace ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseTrace(text);
