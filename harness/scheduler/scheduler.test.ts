@@ -231,6 +231,17 @@ describe('DeterministicScheduler', () => {
     await expect(sched.runUntilDone([t], new FirstReadySource(), 50)).rejects.toThrow(DeadlockError);
   });
 
+  it('says which: a budget overrun is not reported as "no runnable task" (the task was runnable)', async () => {
+    const sched = new DeterministicScheduler();
+    const t = sched.addTask('spin', 'a', async () => {
+      for (;;) await sched.yield('spin');
+    });
+    const err = await sched.runUntilDone([t], new FirstReadySource(), 50).catch((e: unknown) => e);
+    expect((err as DeadlockError).budget).toBe(50);
+    expect((err as Error).message).toMatch(/^no end within 50 scheduler decisions .*; unfinished: spin@spin$/);
+    expect((err as Error).message).not.toContain('no runnable task');
+  });
+
   it('a replay of a recorded run reproduces the same interleaving', async () => {
     const record = async (source: DecisionSource): Promise<{ events: string[]; log: string }> => {
       const sched = new DeterministicScheduler();

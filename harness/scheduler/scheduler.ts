@@ -22,9 +22,17 @@ export interface Task {
   picks: number;
 }
 
+/**
+ * A step that cannot finish: no task can run (a deadlock), or tasks still run after the step's
+ * decision budget (a livelock, or a step longer than any the budget allows). Both are a `hang`.
+ */
 export class DeadlockError extends Error {
-  constructor(readonly waiting: { name: string; label: string }[]) {
-    super(`deadlock: no runnable task; waiting: ${waiting.map((w) => `${w.name}@${w.label}`).join(', ')}`);
+  constructor(
+    readonly waiting: { name: string; label: string }[],
+    readonly budget?: number,
+  ) {
+    const tasks = waiting.map((w) => `${w.name}@${w.label}`).join(', ');
+    super(budget === undefined ? `deadlock: no runnable task; waiting: ${tasks}` : `no end within ${budget} scheduler decisions (a livelock, or a step longer than the budget); unfinished: ${tasks}`);
   }
 }
 
@@ -217,7 +225,7 @@ export class DeterministicScheduler implements Executor {
     while (until.some((t) => t.state !== 'done')) {
       const ready = this.readyTasks();
       if (ready.length === 0) throw new DeadlockError(this.waitingSummary());
-      if (++n > maxDecisions) throw new DeadlockError(this.waitingSummary());
+      if (++n > maxDecisions) throw new DeadlockError(this.waitingSummary(), maxDecisions);
       const t = source.next(ready, this.lastRun);
       this.log.push(t.code);
       this.decisions += 1;

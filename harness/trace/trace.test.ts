@@ -188,7 +188,9 @@ describe('parseTrace names the first bad line', () => {
     expect(() => parseTrace(withOpt({ defaultSegmentNumber: 64 }))).not.toThrow();
     expectBadLine(withOpt({ defaultSegmentNumber: 1e8 }), 1, /optimizer\.defaultSegmentNumber must be an integer in 1\.\.64/);
     expectBadLine(withOpt({ defaultSegmentNumber: 0 }), 1, /defaultSegmentNumber/);
-    expectBadLine(withOpt({ maxSegmentSizeKb: 0 }), 1, /optimizer\.maxSegmentSizeKb must be a positive number/);
+    expectBadLine(withOpt({ maxSegmentSizeKb: 0 }), 1, /optimizer\.maxSegmentSizeKb must be a number of at least 1/);
+    expectBadLine(withOpt({ maxSegmentSizeKb: 0.01 }), 1, /maxSegmentSizeKb/); // grew ~1,770 segments a shard
+    expect(() => parseTrace(withOpt({ maxSegmentSizeKb: 1 }))).not.toThrow();
     expectBadLine(withOpt({ indexingThresholdKb: -1 }), 1, /indexingThresholdKb/);
     expectBadLine(withOpt({ deletedThreshold: 1.5 }), 1, /deletedThreshold must be a number in \[0, 1\]/);
     expectBadLine(withOpt({ vacuumMinVectorNumber: 'x' }), 1, /vacuumMinVectorNumber/);

@@ -215,7 +215,8 @@ function checkOptimizer(opt: Record<string, unknown>): string | undefined {
     return typeof v === 'number' && Number.isFinite(v) && ok(v) ? undefined : `${k} must be ${range}`;
   };
   return (
-    num('maxSegmentSizeKb', (n) => n > 0, 'a positive number') ??
+    // Qdrant's minimum; below it no vector fits a segment, and segments pile up without end.
+    num('maxSegmentSizeKb', (n) => n >= 1, 'a number of at least 1 (Qdrant\'s minimum)') ??
     num('indexingThresholdKb', (n) => n >= 0, 'a non-negative number') ??
     num('deletedThreshold', (n) => n >= 0 && n <= 1, 'a number in [0, 1]') ??
     num('vacuumMinVectorNumber', (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer') ??
