@@ -5,7 +5,7 @@
 // `indexedFields()` reports it, but it gets no postings and behaves as unindexed):
 // - keyword: string value -> offsets
 // - integer: exact i64 integer value -> offsets (match), plus a sorted key array over the same map (range)
-// - float:   finite number -> offsets, sorted keys (range)
+// - float:   number (any float64 but NaN, infinities included) -> offsets, sorted keys (range)
 // - bool:    true/false -> offsets
 // Array values index each element (one level; nested arrays, like other type-mismatched values, are
 // not indexed). The checker never matches what the index skips, with one exception handled here: a
