@@ -107,7 +107,11 @@ const SCHEMAS: [string, FieldSchema][] = [
   ['flt', 'float'],
   ['flag', 'bool'],
   ['kwmix', 'keyword'], // a keyword index over a field that mostly holds other types
-  ['deep.path', 'integer'], // recorded but unusable: behaves as unindexed
+  ['deep.path', 'integer'], // a JSON path: indexed by the values the check reads there
+  ['items[].x', 'integer'], // through an array of objects
+  ['items[].kw', 'keyword'],
+  ['kw[]', 'keyword'], // an array's elements, each array among them opened one level
+  ['bad[', 'integer'], // does not parse: recorded but unusable, behaves as unindexed
 ];
 
 function randScalar(r: Rng): JsonValue {
@@ -157,8 +161,8 @@ function randPayload(r: Rng): Payload {
     const v = randFieldValue(r, f);
     if (v !== undefined) p[f] = v;
   }
-  if (r.chance(0.5)) p.items = Array.from({ length: r.int(3) }, () => ({ x: r.int(5), kw: r.pick(KW) }));
-  if (r.chance(0.3)) p.deep = { path: r.int(5) };
+  if (r.chance(0.5)) p.items = Array.from({ length: r.int(3) }, () => ({ x: r.chance(0.8) ? r.int(5) : randFieldValue(r, 'int') ?? null, kw: r.chance(0.8) ? r.pick(KW) : randFieldValue(r, 'kw') ?? null }));
+  if (r.chance(0.3)) p.deep = r.chance(0.8) ? { path: r.chance(0.8) ? r.int(5) : randFieldValue(r, 'int') ?? null } : [{ path: r.int(5) }];
   return p;
 }
 
@@ -193,7 +197,7 @@ function randBounds(r: Rng): { lt?: number; gt?: number; lte?: number; gte?: num
 }
 
 function randCondition(r: Rng, depth: number, ids: PointId[]): Condition {
-  const field = r.pick([...FIELDS, 'deep.path', 'items[].x']);
+  const field = r.pick([...FIELDS, 'deep.path', 'items[].x', 'items[].kw', 'kw[]', 'bad[']);
   const roll = r.int(20);
   if (roll < 5) return { key: field, match: { value: randMatchValue(r) } };
   if (roll < 8) return { key: field, match: { any: randList(r) } };
@@ -288,13 +292,19 @@ describe('postings', () => {
     expect(seg.index.postingsOf('kw', 'c')).toEqual([]);
   });
 
-  it('records schemas; non-plain keys are recorded but get no postings; drop and re-create', () => {
+  it('records schemas; JSON paths get postings, a path that does not parse none; drop and re-create', () => {
     const seg = new FakeSegment();
-    seg.insert(1, { kw: 'a', deep: { path: 1 } });
+    seg.insert(1, { kw: ['a', ['c']], deep: { path: 1 }, items: [{ x: 3, kw: 'b' }, { x: [4, [5]] }] });
     buildIndexes(seg);
     expect([...seg.index.indexedFields().entries()]).toEqual(SCHEMAS);
     expect(seg.index.hasIndex('deep.path')).toBe(true);
-    expect(seg.index.postingsSnapshot('deep.path').size).toBe(0);
+    expect(seg.index.postingsOf('deep.path', 1)).toEqual([0]);
+    // items[].x yields 3 and [4, [5]]: the array is opened one level (4), its own array is not (5)
+    expect(sortedEntries(seg.index.postingsSnapshot('items[].x'))).toEqual([['number:3', [0]], ['number:4', [0]]]);
+    expect(seg.index.postingsOf('items[].kw', 'b')).toEqual([0]);
+    expect(sortedEntries(seg.index.postingsSnapshot('kw[]'))).toEqual([['string:a', [0]], ['string:c', [0]]]);
+    expect(seg.index.hasIndex('bad[')).toBe(true);
+    expect(seg.index.postingsSnapshot('bad[').size).toBe(0);
     seg.index.dropIndex('kw');
     expect(seg.index.hasIndex('kw')).toBe(false);
     expect(seg.index.postingsSnapshot('kw').size).toBe(0);

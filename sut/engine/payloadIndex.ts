@@ -1,8 +1,9 @@
 // One segment's payload index (Qdrant's `StructPayloadIndex`, qdrant-engine.md §1.7-§1.8): field
 // postings, cardinality estimation with primary clauses, and `queryPoints` (`iter_filtered_points`).
 //
-// Field indexes (only for plain top-level keys; a schema on a key with `.`/`[` is recorded so that
-// `indexedFields()` reports it, but it gets no postings and behaves as unindexed):
+// Field indexes, on a top-level key or a JSON path (`a.b`, `a[].b`, `tags[]`: the values the filter
+// check reads there, see indexedValueReader; a path that does not parse is recorded so that
+// `indexedFields()` reports it, but gets no postings and behaves as unindexed):
 // - keyword: string value -> offsets
 // - integer: exact i64 integer value -> offsets (match), plus a sorted key array over the same map (range)
 // - float:   number (any float64 but NaN, infinities included) -> offsets, sorted keys (range)
@@ -40,10 +41,13 @@ import {
   compileFilter,
   conditionKind,
   isExactInt,
-  isPlainKey,
   needsOwnGuard,
   fieldReader,
+  parseJsonPath,
+  readSingle,
+  readValues,
   type FieldReader,
+  type JsonPath,
 } from './filterCheck.ts';
 
 /** An indexed condition that can enumerate a superset of its matching offsets. */
@@ -222,7 +226,7 @@ class FieldPostings {
     readonly field: string,
     readonly schema: FieldSchema,
   ) {
-    this.read = fieldReader(field);
+    this.read = indexedValueReader(parseJsonPath(field));
     this.numeric = schema === 'integer' || schema === 'float';
     this.nonInteger = schema === 'integer' ? new Posting() : null;
     this.guard = needsOwnGuard(field);
@@ -434,6 +438,28 @@ function shapeOf(filter: Filter): FilterShape {
   return shape;
 }
 
+/**
+ * What an index on `path` holds for one payload, read exactly as the filter check reads it (one
+ * reader for both, so an index can never disagree with the full scan): a plain key's value; a path
+ * without `[]` (`a.b`, `a[0]`) its single value; a path with `[]` the values it yields, each array
+ * among them opened one level, since the check matches an array value by its elements. `add` then
+ * posts each element of an array. Qdrant indexes nested paths the same way.
+ */
+function indexedValueReader(path: JsonPath): FieldReader {
+  if (path.plain) return fieldReader((path.segments[0] as { key: string }).key);
+  if (!path.multi) return (p) => readSingle(p, path);
+  return (p) => {
+    const vs = readValues(p, path);
+    if (vs.length === 0) return undefined;
+    const flat: JsonValue[] = [];
+    for (const v of vs) {
+      if (Array.isArray(v)) for (const x of v) flat.push(x);
+      else flat.push(v);
+    }
+    return flat;
+  };
+}
+
 export class PayloadIndex {
   private readonly schemas = new Map<string, FieldSchema>();
   private readonly fields = new Map<string, FieldPostings>();
@@ -458,7 +484,7 @@ export class PayloadIndex {
     this.generation++;
     this.dropIndex(field);
     this.schemas.set(field, schema);
-    if (!isPlainKey(field)) return; // recorded, never used: behaves as unindexed
+    if (!parseJsonPath(field).valid) return; // recorded, never used: behaves as unindexed
     const idx = new FieldPostings(field, schema);
     const view = this.view;
     const n = view.totalOffsets;
