@@ -166,7 +166,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   let lastTurn = performance.now(); // clock-ok
   try {
     for (;;) {
-      if (writer?.failure !== undefined) break; // not even the header reached the file
+      if (writer?.failure !== undefined) break; // the header, or the last tick's flush, failed
       if (cfg.shouldStop?.()) {
         verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
         message = 'interrupted';
@@ -192,7 +192,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         verdict = 'divergence';
         if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
       }
-      if (writer?.failure !== undefined) break; // reported after the loop (so is a failed flush below)
+      if (writer?.failure !== undefined) break; // reported after the loop
       const tick = steps % every === 0;
       if (tick) {
         writer?.flush();
