@@ -3,7 +3,7 @@
 # for seeds 1..SEEDS on 2 workers, then print seeds detected, the median step of detection, and
 # whether every detection's kind is one of the fault's catalogued symptoms. Until `soak bench` exists,
 # this is how the README's detection table is measured.
-#   usage: scripts/detection.sh [SEEDS=20] [OPS=5000] [OUT=soak-out/detection] [FAULT...]
+#   usage: [SCENARIO=default] scripts/detection.sh [SEEDS=20] [OPS=5000] [OUT=soak-out/detection] [FAULT...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-20}; ops=${2:-5000}; out=${3:-soak-out/detection}; shift $(( $# < 3 ? $# : 3 )) || true
@@ -12,10 +12,13 @@ if [ ${#faults[@]} -eq 0 ]; then
   mapfile -t faults < <(node bin/soak.mjs faults | grep -v '^ ' | awk '{print $1}')
   faults+=(clean)
 fi
+scenario=${SCENARIO:-default}
+known=$(node bin/soak.mjs scenarios | awk '!/^ /{print $1}')
+grep -qx -- "$scenario" <<< "$known" || { echo "detection: unknown scenario '$scenario' (see soak scenarios)" >&2; exit 2; }
 for f in "${faults[@]}"; do
   flag=""; [ "$f" = clean ] || flag="--fault $f"
   seq 1 "$seeds" | xargs -P 2 -I{} sh -c \
-    "node bin/soak.mjs run --seed {} --ops $ops --no-ui --report json $flag --out $out/$f-{} > /dev/null 2>&1 || true"
+    "node bin/soak.mjs run --scenario $scenario --seed {} --ops $ops --no-ui --report json $flag --out $out/$f-{} > /dev/null 2>&1 || true"
 done
 node --input-type=module -e "
 import { readFileSync, existsSync } from 'node:fs';
