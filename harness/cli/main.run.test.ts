@@ -141,6 +141,26 @@ describe('soak run: Ctrl-C', () => {
   }, 120_000);
 });
 
+describe('soak run: SIGHUP (a closed terminal)', () => {
+  it('stops like Ctrl-C: exit 130, an interrupted report, and a trace ending in its verdict', async () => {
+    const out = join(dir, 'sighup');
+    const child = spawn(process.execPath, ['bin/soak.mjs', 'run', '--seed', '8', '--ops', '1000000', '--out', out, '--no-ui'], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let ended = false;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((ended = true), resolve(code))));
+    const trace = join(out, 'trace.ndjson');
+    while (!ended && (!existsSync(trace) || statSync(trace).size < 20_000)) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGHUP');
+    expect(await exited).toBe(130);
+    expect(readJson(join(out, 'report.json')).interrupted).toBe(true);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1]).verdict).toBe('interrupted');
+  }, 120_000);
+});
+
 describe('soak run / replay (diverging)', () => {
   const fault = 'merge-resurrects-tombstone';
   let seed: number;
