@@ -106,24 +106,31 @@ describe('soak run: --ui on a terminal', () => {
   });
 });
 
+/**
+ * A long run, signalled once it has written some steps (no time assertion: a run that ends on its
+ * own first fails the caller's exit-code check instead of hanging here). Resolves to the exit code.
+ */
+async function signalLongRun(out: string, seed: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; trace: string }> {
+  const child = spawn(process.execPath, ['bin/soak.mjs', 'run', '--seed', String(seed), '--ops', '1000000', '--out', out, '--no-ui'], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let ended = false;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((ended = true), resolve(code))));
+  const trace = join(out, 'trace.ndjson');
+  while (!ended && (!existsSync(trace) || statSync(trace).size < 20_000)) await new Promise((r) => setTimeout(r, 50));
+  child.kill(signal);
+  const code = await exited;
+  return { code, stderr, trace };
+}
+
 describe('soak run: Ctrl-C', () => {
   it('SIGINT stops after the current step: exit 130, an interrupted report, and a trace that replays', async () => {
     const out = join(dir, 'sigint');
-    const child = spawn(process.execPath, ['bin/soak.mjs', 'run', '--seed', '6', '--ops', '1000000', '--out', out, '--no-ui'], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let ended = false;
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((ended = true), resolve(code))));
-    // wait (no time assertion) until the run has written some steps, then interrupt it; a run that
-    // ends on its own first fails the exit-code check below instead of hanging here
-    const trace = join(out, 'trace.ndjson');
-    while (!ended && (!existsSync(trace) || statSync(trace).size < 20_000)) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGINT');
-    const code = await exited;
+    const { code, stderr, trace } = await signalLongRun(out, 6, 'SIGINT');
     expect(code, stderr).toBe(130);
     expect(stderr).not.toContain('    at ');
     const rep = readJson(join(out, 'report.json'));
@@ -139,22 +146,11 @@ describe('soak run: Ctrl-C', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readJson(join(out, 'replay', 'report.json')).opsExecuted).toBe(rep.opsExecuted);
   }, 120_000);
-});
 
-describe('soak run: SIGHUP (a closed terminal)', () => {
-  it('stops like Ctrl-C: exit 130, an interrupted report, and a trace ending in its verdict', async () => {
+  it('SIGHUP (a closed terminal) stops the same way: exit 130, an interrupted report, the verdict line', async () => {
     const out = join(dir, 'sighup');
-    const child = spawn(process.execPath, ['bin/soak.mjs', 'run', '--seed', '8', '--ops', '1000000', '--out', out, '--no-ui'], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let ended = false;
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((ended = true), resolve(code))));
-    const trace = join(out, 'trace.ndjson');
-    while (!ended && (!existsSync(trace) || statSync(trace).size < 20_000)) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGHUP');
-    expect(await exited).toBe(130);
+    const { code, stderr, trace } = await signalLongRun(out, 8, 'SIGHUP');
+    expect(code, stderr).toBe(130);
     expect(readJson(join(out, 'report.json')).interrupted).toBe(true);
     const lines = readFileSync(trace, 'utf8').trim().split('\n');
     expect(JSON.parse(lines[lines.length - 1]).verdict).toBe('interrupted');
