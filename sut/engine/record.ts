@@ -91,6 +91,15 @@ function removedAt(v: JsonValue, segs: readonly PathSegment[], i: number): JsonV
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/**
+ * The op's vector of that name, if it carries one: an own property only. A vector named like an
+ * Object.prototype member (`constructor`) would otherwise read the inherited member for a point
+ * that lacks it, and store it as a present all-zero vector.
+ */
+export function ownVector(vectors: NamedVectors, name: string): readonly number[] | undefined {
+  return hasOwn.call(vectors, name) ? vectors[name] : undefined;
+}
+
 /** The payload after a payload mutation (pure; builds a new object, never edits `current`). */
 export function mutatePayload(current: Payload, m: PointMutation): Payload {
   switch (m.kind) {
@@ -133,8 +142,7 @@ export function mutatePayload(current: Payload, m: PointMutation): Payload {
 export function mutateData(current: PointData, m: PointMutation, names: readonly string[]): PointData {
   const vectors = new Map(current.vectors);
   if (m.kind === 'upsert') {
-    // Own vectors only: a name like `constructor` must not read Object.prototype's member.
-    for (const n of names) vectors.set(n, hasOwn.call(m.vectors, n) ? m.vectors[n] : undefined);
+    for (const n of names) vectors.set(n, ownVector(m.vectors, n));
   } else if (m.kind === 'updateVectors') {
     for (const n of Object.keys(m.vectors)) vectors.set(n, m.vectors[n]);
   } else if (m.kind === 'deleteVectors') {

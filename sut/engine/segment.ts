@@ -14,6 +14,7 @@ import type { PointView } from './pointView.ts';
 import {
   copyPayload,
   EMPTY_PAYLOAD,
+  ownVector,
   putOwn,
   mutatePayload,
   type PointData,
@@ -567,15 +568,6 @@ export class Segment implements SegmentEntry, PointView {
 }
 
 const EMPTY: Payload = EMPTY_PAYLOAD;
-
-/**
- * The op's vector of that name, if it carries one: an own property only. A vector named like an
- * Object.prototype member (`constructor`) would otherwise read the inherited member for a point
- * that lacks it, and store it as a present all-zero vector.
- */
-function ownVector(vectors: NamedVectors, name: string): readonly number[] | undefined {
-  return Object.prototype.hasOwnProperty.call(vectors, name) ? vectors[name] : undefined;
-}
 
 /**
  * The query in a storage's space, prepared once per request, not once per segment: a one-entry
