@@ -21,17 +21,37 @@ function sourcesUnder(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm;
+// Either quote: a double-quoted import must not slip past the rules.
+const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+(['"])([^'"]+)\3|\bimport\(\s*(['"])([^'"]+)\5\s*\)/gm;
 
 function importsOf(file: string): Import[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const out: Import[] = [];
   for (const m of text.matchAll(IMPORT)) {
-    const spec = m[3] ?? m[4]!;
+    const spec = m[4] ?? m[6]!;
     const to = spec.startsWith('.') ? normalize(relative(ROOT, join(ROOT, dirname(file), spec))) : spec;
     out.push({ from: file, to, typeOnly: m[2] !== undefined });
   }
   return out;
+}
+
+/**
+ * Every repository file reachable from `start` through imports of any kind (a type import too: the
+ * rule is about what a module can see). `enter` says whether to follow a file's own imports.
+ */
+function reachableFrom(start: readonly string[], enter: (file: string) => boolean = () => true): string[] {
+  const seen = new Set<string>(start);
+  const queue = [...start];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (!enter(file)) continue;
+    for (const i of importsOf(file)) {
+      if (!i.to.endsWith('.ts') || seen.has(i.to)) continue;
+      seen.add(i.to);
+      queue.push(i.to);
+    }
+  }
+  return [...seen].sort();
 }
 
 const all = (dir: string): Import[] => sourcesUnder(dir).flatMap(importsOf);
@@ -65,6 +85,17 @@ describe('import rules', () => {
     expect(show(checker)).toEqual([]);
     const soak = all('harness/soak').filter((i) => i.to.startsWith('sut/'));
     expect(show(soak)).toEqual([]);
+  });
+
+  it('nor indirectly: no chain of imports from the checker reaches sut/, and from the session only through targets.ts', () => {
+    const checker = reachableFrom(sourcesUnder('harness/checker'));
+    expect(checker.filter((f) => f.startsWith('sut/') || f === 'harness/targets.ts')).toEqual([]);
+    const soak = reachableFrom(sourcesUnder('harness/soak'), (f) => f !== 'harness/targets.ts');
+    // The scheduler's Executor interface (type imports only, held by the rule below) is the one exception.
+    expect(soak.filter((f) => f.startsWith('sut/') && f !== 'sut/engine/executor.ts')).toEqual([]);
+    // The walk does go through other modules: the checker reaches the model, the session the generator.
+    expect(checker).toContain('model/state.ts');
+    expect(soak).toContain('harness/stream/generator.ts');
   });
 
   it('harness/ reaches sut/ only through targets.ts, the fault catalog (CLI), and the Executor types (scheduler)', () => {

@@ -217,6 +217,9 @@ describe('checkUpdateResult', () => {
     const d = checkUpdateResult({ status: 'not-found', ids: [1, 2] }, { status: 'not-found', ids: [1, 3] });
     expect(d?.kind).toBe('error');
     expect(d?.ids).toEqual([2, 3]);
+    // One side a strict subset of the other, both ways: a one-directional set check passes one of them.
+    expect(checkUpdateResult({ status: 'not-found', ids: [1] }, { status: 'not-found', ids: [1, 2] })?.ids).toEqual([2]);
+    expect(checkUpdateResult({ status: 'not-found', ids: [1, 2] }, { status: 'not-found', ids: [1] })?.ids).toEqual([2]);
     expect(checkUpdateResult({ status: 'ok' }, { status: 'not-found', ids: [4] })?.kind).toBe('error');
     expect(checkUpdateResult({ status: 'not-found', ids: [4] }, { status: 'ok' })?.kind).toBe('error');
   });

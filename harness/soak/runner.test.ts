@@ -125,13 +125,17 @@ describe('runSoak is a pure function of seed and options', () => {
 });
 
 describe('replay of diverging runs', () => {
-  for (const [fault, ops] of [
-    ['merge-resurrects-tombstone', 600],
-    ['count-sums-segments', 1500],
+  // What the session's quiet re-check finds: a resurrected tombstone is lasting damage, the wrong
+  // payload still there once the optimizer has stopped; an overcount lives only while copies overlap.
+  for (const [fault, ops, persists, kindAfterQuiet] of [
+    ['merge-resurrects-tombstone', 600, true, 'wrong-payload'],
+    ['count-sums-segments', 1500, false, undefined],
   ] as const) {
     it(`${fault}: the replay reaches the same divergence kind at the same step`, async () => {
       const { path, result } = await divergingRun([fault], ops);
       const first = result.divergences[0];
+      expect(first.persistsAfterQuiet).toBe(persists);
+      expect(first.kindAfterQuiet).toBe(kindAfterQuiet);
       expect(result.steps).toBe(first.step + 1); // the run stops at the first divergence
       const loaded = loadTrace(path);
       expect(loaded.verdict).toEqual({ verdict: 'divergence', steps: result.steps, divergence: { kind: first.kind, step: first.step } });
@@ -326,6 +330,15 @@ describe('interruption', () => {
     // Progress ticks come every 250 steps; 250 steps take far longer than 20 ms here.
     expect(r.steps).toBeGreaterThan(0);
     expect(r.steps).toBeLessThan(250);
+  });
+
+  it('the turn comes after at most 20 ms of wall time: with a clock that moves 25 ms a reading, after the first step', async () => {
+    let signalled = false;
+    setImmediate(() => (signalled = true));
+    let t = 0;
+    const r = await runSoak(cfg({ seed: 3, ops: 5000, shouldStop: () => signalled, now: () => (t += 25) }));
+    expect(r.verdict).toBe('interrupted');
+    expect(r.steps).toBe(1);
   });
 
   it('interrupted with --keep-going after a divergence: the verdict stays divergence, the report says interrupted', async () => {

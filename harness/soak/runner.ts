@@ -60,6 +60,11 @@ export interface RunConfig {
   readonly shouldStop?: () => boolean;
   /** Emit a progress event every this many steps. */
   readonly progressEvery?: number;
+  /**
+   * Wall clock in ms for the time budget, the event-loop turns and the report's timings (default
+   * `performance.now`; tests inject one). Never read inside the simulation.
+   */
+  readonly now?: () => number;
   /** See SessionConfig.buildTarget (tests only; a trace still records `target`). */
   readonly buildTarget?: SessionConfig['buildTarget'];
 }
@@ -132,7 +137,8 @@ export async function replayTrace(
 }
 
 async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
-  const t0 = performance.now(); // clock-ok: wall time for the --time budget and report timings, outside the simulation
+  const now = cfg.now ?? (() => performance.now()); // clock-ok: wall time for the --time budget, turns and report timings, outside the simulation
+  const t0 = now();
   // Build the session first: a target that cannot be built leaves no half-written trace behind.
   const session = new SoakSession({
     seed: cfg.seed,
@@ -163,7 +169,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   let interrupted = false;
   // Signal handlers run only when the event loop gets a turn; steps run in microtasks. A turn at
   // least every 20 ms (wall time, outside the simulation) lets Ctrl-C stop the run promptly.
-  let lastTurn = performance.now(); // clock-ok
+  let lastTurn = now();
   try {
     for (;;) {
       if (writer?.failure !== undefined) break; // the header, or the last tick's flush, failed
@@ -173,7 +179,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         interrupted = true;
         break;
       }
-      if (cfg.timeBudgetMs !== undefined && performance.now() - t0 > cfg.timeBudgetMs) { // clock-ok
+      if (cfg.timeBudgetMs !== undefined && now() - t0 > cfg.timeBudgetMs) {
         message = 'time budget reached';
         break;
       }
@@ -198,10 +204,10 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         writer?.flush();
         cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
       }
-      if (tick || performance.now() - lastTurn >= TURN_EVERY_MS) { // clock-ok
+      if (tick || now() - lastTurn >= TURN_EVERY_MS) {
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));
-        lastTurn = performance.now(); // clock-ok
+        lastTurn = now();
       }
     }
   } catch (e) {
@@ -250,7 +256,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     optimizer: counts(),
     strategy: session.strategy.describe(),
     decisions: session.scheduler.decisions,
-    elapsedMs: performance.now() - t0, // clock-ok
+    elapsedMs: now() - t0,
     ...(message ? { message } : {}),
     ...(errorKind ? { errorKind } : {}),
     ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),

@@ -466,7 +466,7 @@ describe('the engine and the model parse JSON paths alike', () => {
         valid++;
         expect(engine.segments.map((s) => (s.kind === 'key' ? { kind: 'key', key: s.key } : s))).toEqual(model);
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000, seed: 469 },
     );
     expect(valid).toBeGreaterThan(300); // most strings are malformed; enough are not
   });

@@ -200,6 +200,8 @@ describe('proxyDeletedPoints', () => {
     expect(m.get(1)).toEqual({ id: 1, localVersion: 9, operationVersion: 9 });
     expect(m.get(2)).toEqual({ id: 2, localVersion: 4, operationVersion: 4 });
     expect(m.size).toBe(2);
+    // The higher version merged first: a last-one-wins merge would keep 5.
+    expect(proxyDeletedPoints([b, a]).get(1)).toEqual({ id: 1, localVersion: 9, operationVersion: 9 });
   });
 });
 

@@ -68,7 +68,7 @@ describe('deletePayloadKeys: each key is a JSON path, removed as the model remov
         expect(JSON.stringify(out)).toBe(JSON.stringify(expected));
         if (JSON.stringify(out) !== JSON.stringify(payload)) removed++;
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000, seed: 71 },
     );
     expect(removed).toBeGreaterThan(100); // the paths really reached into the payloads (about 150 of 2000)
   });

@@ -49,6 +49,11 @@ function naivePage(s: Segment, tag: string | undefined, offset: PointId | undefi
 const tagFilter = (tag: string): Filter => ({ must: [{ key: 'tag', match: { value: tag } }] });
 
 describe('Segment id-ordered reads', () => {
+  it('the properties below get the history lengths they name (vitest.setup.ts: fast-check would stop at 10)', () => {
+    const lengths = fc.sample(fc.array(opArb, { maxLength: 80 }), { numRuns: 200, seed: 20 }).map((ops) => ops.length);
+    expect(Math.max(...lengths)).toBeGreaterThan(60);
+  });
+
   it('the tracker keeps its forward map in id order through links, re-links and drops', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
@@ -96,7 +101,8 @@ describe('Segment id-ordered reads', () => {
         fc.constantFrom(...TAGS),
         fc.integer({ min: 1, max: 16 }),
         fc.array(fc.option(opArb, { nil: undefined }), { maxLength: 20 }),
-        (ops, indexed, tag, limit, between) => {
+        opArb,
+        (ops, indexed, tag, limit, between, after) => {
           const s = build(ops, indexed);
           const filter = tagFilter(tag); // one filter object for the whole scroll, as a scroll passes it
           let offset: PointId | undefined;
@@ -111,6 +117,9 @@ describe('Segment id-ordered reads', () => {
           }
           // The same filter object asked again from further back than the last page started.
           for (const back of [1, 2]) expect(s.readFilteredPage(filter, back, limit + 1)).toEqual(naivePage(s, tag, back, limit + 1));
+          // The last page asked again after a write: whatever a read kept is stale now.
+          apply(s, after, v++);
+          expect(s.readFilteredPage(filter, offset, limit + 1)).toEqual(naivePage(s, tag, offset, limit + 1));
         },
       ),
       { numRuns: 500, seed: 24 },
