@@ -81,7 +81,25 @@ function noUndefinedOrBadNumbers(v: unknown, path = '$'): void {
 
 describe('StreamGenerator', () => {
   it('has a version', () => {
-    expect(generatorVersion).toBe(1);
+    expect(generatorVersion).toBe(2);
+  });
+
+  it('reaches the shapes a second mutation round found missing (sut/mutants.ts): paths, other types, bounds at stored values', () => {
+    const { steps } = run(def, 42, 3000);
+    const text = steps.map((s) => JSON.stringify(s));
+    const some = (re: RegExp) => text.some((t) => re.test(t));
+    expect(some(/"kind":"deletePayloadKeys".*"keys":\["items\[\]\.(k|v)"\]/)).toBe(true); // a nested key deleted
+    expect(some(/"key":"items\[\]\.k","match"/)).toBe(true); // a condition through a path
+    expect(some(/"is_empty":\{"key":"items\[\]\.k"\}/)).toBe(true);
+    expect(some(/"field":"items\[\]\.k","schema":"keyword"/)).toBe(true); // an index on a path
+    expect(some(/"tag":(true|7|\{"x":1\})/)).toBe(true); // a tag of another type
+    expect(some(/"arr":\[[^\]]*null/)).toBe(true); // an array holding null
+    expect(some(/"is_null":\{"key":"arr"\}/)).toBe(true);
+    // A float bound at a value some point stores (gte/lte/gt on `f` exactly).
+    const stored = new Set<number>();
+    for (const s of steps) if ((s.t === 'update' || s.t === 'overlap') && s.op.kind === 'upsert') for (const p of s.op.points) if (typeof p.payload?.f === 'number') stored.add(p.payload.f);
+    const bounds = [...text.join('').matchAll(/"key":"f","range":\{"(?:gte|lte|gt)":([0-9.]+)\}/g)].map((m) => Number(m[1]));
+    expect(bounds.some((b) => stored.has(b))).toBe(true);
   });
 
   it('is deterministic per seed and differs across seeds', () => {
@@ -162,7 +180,7 @@ describe('StreamGenerator', () => {
             expect(op.limit).toBeLessThanOrEqual(60);
             break;
           case 'createFieldIndex':
-            expect(['num', 'tag', 'f', 'b']).toContain(op.field);
+            expect(['num', 'tag', 'f', 'b', 'items[].k']).toContain(op.field);
             break;
           default:
             break;

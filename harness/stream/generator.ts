@@ -8,13 +8,14 @@
 //
 // Payload schema (small domains, so values collide and filters select something):
 //   num    integer 0..20
-//   tag    keyword, one of PAYLOAD_TAGS (8 values)
+//   tag    keyword, one of PAYLOAD_TAGS (8 values); ~5% another type (true, 7, {x:1})
 //   f      float 0..1, 4 decimals
 //   b      bool
-//   arr    array of 0..3 integers 0..9
-//   items  array of 0..2 objects { k: keyword from ITEM_KEYS (4 values), v: integer 0..5 }
+//   arr    array of 0..3 integers 0..9; ~10% with one element null
+//   items  array of 0..2 objects { k: keyword from ITEM_KEYS (4 values), v: integer 0..5 }; ~10% lack k
 // Any key may be missing (~15%) or null (~5%). Field indexes are created on num:integer, tag:keyword,
-// f:float, b:bool.
+// f:float, b:bool and the path items[].k:keyword; deletePayloadKeys also names the paths items[].k
+// and items[].v. Filters read through those paths too, and bound floats at a stored value.
 //
 // Vectors: one per scenario vector name (dims from the scenario), components in [-1, 1] rounded to
 // 4 decimals, never all zero; an upsert omits each name with p=0.1 (keeping at least one).
@@ -42,11 +43,12 @@ import {
   type Selector,
   type UpdateOp,
 } from '../../model/types.ts';
+import { deepCopy, removePath } from '../../model/jsonPath.ts';
 import type { ModelState, StoredPoint } from '../../model/state.ts';
 import type { OpKind, Scenario } from '../../scenarios/types.ts';
 import type { Step } from './step.ts';
 
-export const generatorVersion = 1;
+export const generatorVersion = 2;
 
 export const PAYLOAD_TAGS = ['red', 'green', 'blue', 'amber', 'cyan', 'jade', 'onyx', 'ruby'] as const;
 export const ITEM_KEYS = ['a', 'b', 'c', 'd'] as const;
@@ -56,7 +58,13 @@ export const INDEXABLE_FIELDS: readonly { readonly field: string; readonly schem
   { field: 'tag', schema: 'keyword' },
   { field: 'f', schema: 'float' },
   { field: 'b', schema: 'bool' },
+  // A JSON-path index: its postings come from the filter's own path reader.
+  { field: 'items[].k', schema: 'keyword' },
 ];
+/** Keys deletePayloadKeys may name besides top-level fields: paths into the `items` objects. */
+export const NESTED_KEYS = ['items[].k', 'items[].v'] as const;
+/** Values a `tag` takes now and then instead of a keyword (another type: `except` accepts it). */
+const OFF_TYPE_TAGS: readonly JsonValue[] = [true, 7, { x: 1 }];
 
 const RING_SIZE = 32;
 const UPDATE_SET: ReadonlySet<string> = new Set(UPDATE_KINDS);
@@ -407,21 +415,23 @@ export class StreamGenerator {
       case 'num':
         return this.int(21);
       case 'tag':
-        return this.pick(PAYLOAD_TAGS);
+        return this.chance(0.05) ? this.pick(OFF_TYPE_TAGS) : this.pick(PAYLOAD_TAGS);
       case 'f':
         return round4(this.rng());
       case 'b':
         return this.chance(0.5);
       case 'arr': {
         const n = this.int(4);
-        const a: number[] = [];
+        const a: (number | null)[] = [];
         for (let i = 0; i < n; i++) a.push(this.int(10));
+        if (n > 0 && this.chance(0.1)) a[this.int(n)] = null; // is_null holds for an array holding null
         return a;
       }
       case 'items': {
         const n = this.int(3);
         const a: JsonValue[] = [];
-        for (let i = 0; i < n; i++) a.push({ k: this.pick(ITEM_KEYS), v: this.int(6) });
+        // One object in ten lacks `k`: `is_empty` on `items[].k` must then hold for all, not any.
+        for (let i = 0; i < n; i++) a.push(this.chance(0.1) ? { v: this.int(6) } : { k: this.pick(ITEM_KEYS), v: this.int(6) });
         return a;
       }
     }
@@ -503,6 +513,8 @@ export class StreamGenerator {
       case 2: {
         const v = pl.f;
         if (typeof v === 'number') {
+          // A bound on the stored value itself: where an index's bisection must be inclusive.
+          if (this.chance(0.3)) return { key: 'f', range: this.chance(0.5) ? { gte: v } : { lte: v } };
           const d = this.pick([0.02, 0.1, 0.3]);
           return { key: 'f', range: { gte: round4(v - d), lte: round4(v + d) } };
         }
@@ -517,6 +529,7 @@ export class StreamGenerator {
         const v = pl.arr;
         if (Array.isArray(v)) {
           if (v.length === 0) return this.chance(0.5) ? { is_empty: { key: 'arr' } } : { key: 'arr', values_count: { lt: 1 } };
+          if (v.includes(null) && this.chance(0.5)) return { is_null: { key: 'arr' } };
           if (this.chance(0.5)) {
             const el = this.pick(v);
             if (typeof el === 'number' && Number.isInteger(el)) {
@@ -534,8 +547,15 @@ export class StreamGenerator {
         if (Array.isArray(v)) {
           const objs = v.filter((x): x is { [key: string]: JsonValue } => typeof x === 'object' && x !== null && !Array.isArray(x));
           if (objs.length === 0) return v.length === 0 ? { is_empty: { key: 'items' } } : undefined;
+          if (objs.every((o) => !Object.hasOwn(o, 'k'))) return { is_empty: { key: 'items[].k' } };
           const it = this.pick(objs);
           if (typeof it.k !== 'string') return undefined;
+          // The same through a JSON path: any element's value, no per-object binding.
+          if (this.chance(0.3)) {
+            return typeof it.v === 'number' && this.chance(0.5)
+              ? { key: 'items[].v', range: { gte: it.v } }
+              : { key: 'items[].k', match: { value: it.k } };
+          }
           const must: Condition[] = [{ key: 'k', match: { value: it.k } }];
           if (typeof it.v === 'number' && this.chance(0.5)) must.push({ key: 'v', range: { gte: it.v - this.int(2) } });
           return { nested: { key: 'items', filter: { must } } };
@@ -561,6 +581,8 @@ export class StreamGenerator {
       }
       case 8: {
         const v = pl.tag;
+        // A tag of another type passes any keyword `except` (null and a missing key do not).
+        if (v !== undefined && v !== null && typeof v !== 'string') return { key: 'tag', match: { except: [this.pick(PAYLOAD_TAGS)] } };
         if (typeof v !== 'string') return undefined;
         const ex = [this.otherTag(v)];
         if (this.chance(0.5)) {
@@ -585,6 +607,8 @@ export class StreamGenerator {
       case 0:
         return { key: 'tag', match: { value: this.otherTag(pl.tag) } };
       case 1: {
+        const f = pl.f;
+        if (typeof f === 'number' && this.chance(0.3)) return { key: 'f', range: { gt: f } };
         const v = pl.num;
         return typeof v === 'number' ? { key: 'num', range: { gt: v + this.int(3) } } : { key: 'num', range: { gte: 0 } };
       }
@@ -631,7 +655,7 @@ export class StreamGenerator {
       case 4:
         return { key: 'arr', values_count: { gte: this.int(4) } };
       case 5:
-        return { is_empty: { key: this.pick(PAYLOAD_FIELDS) } };
+        return { is_empty: { key: this.chance(0.2) ? 'items[].k' : this.pick(PAYLOAD_FIELDS) } };
       case 6:
         return { nested: { key: 'items', filter: { must: [{ key: 'k', match: { value: this.pick(ITEM_KEYS) } }] } } };
       default: {
@@ -790,10 +814,10 @@ export class StreamGenerator {
       }
       case 'deletePayloadKeys': {
         const selector = this.selector(state, small);
-        const keys = this.distinctFields(this.between(1, 2));
+        const keys: string[] = this.chance(0.25) ? [this.pick(NESTED_KEYS)] : this.distinctFields(this.between(1, 2));
         this.payloadAfter(state, selector, (old) => {
-          const out: Payload = { ...old };
-          for (const k of keys) delete out[k];
+          const out = deepCopy(old);
+          for (const k of keys) removePath(out, k);
           return out;
         });
         return { kind: 'deletePayloadKeys', selector, keys };
