@@ -22,35 +22,37 @@ const AGGRESSIVE: OptimizerSettings = {
 
 const DEFAULT: Scenario = {
   name: 'default',
-  description: 'Every update, read and control kind over 2 shards, one overlapping reader, preempting at lock-phase windows.',
+  description: 'Every update, read and control kind over 2 shards, up to two overlapping readers, preempting at lock-phase windows.',
   shards: 2,
   vectors: VECTORS,
   idPool: 1000,
   uuidShare: 0.2,
-  newIdShare: 0.6,
+  // Fresh ids land at new offsets: an upsert into an input still being proxied is where #9116 hides points.
+  newIdShare: 0.7,
   weights: {
-    upsert: 26,
-    delete: 8,
+    upsert: 28,
+    delete: 10,
     deleteByFilter: 2,
-    setPayload: 8,
+    setPayload: 9,
     overwritePayload: 3,
     deletePayloadKeys: 2,
     clearPayload: 1,
-    updateVectors: 4,
-    deleteVectors: 2,
+    updateVectors: 5,
+    deleteVectors: 2.5,
     createFieldIndex: 1,
     dropFieldIndex: 0.5,
-    retrieve: 8,
-    count: 8,
-    scroll: 4,
-    search: 28,
+    retrieve: 6,
+    count: 10,
+    scroll: 3,
+    search: 30,
     snapshot: 1,
     cancelOptimization: 2,
   },
   swarmWindow: 200,
   maxBatch: 8,
-  readers: 1,
-  overlapShare: 0.3,
+  // Reads that overlap an update see copy-on-write moves half done (#3990, #9789).
+  readers: 2,
+  overlapShare: 0.4,
   // Tiny segments: a merge, index build or vacuum is in flight at almost every step.
   optimizer: { ...AGGRESSIVE, maxSegmentSizeKb: 2, indexingThresholdKb: 1 },
   strategy: 'window',
@@ -90,6 +92,11 @@ const PROXY_RACE: Scenario = {
 
 const PAYLOAD_CHURN: Scenario = {
   ...DEFAULT,
+  // The default's reader and id settings before it was tuned for detection (NOTES.md): kept, so
+  // this workload stays what it was measured as.
+  newIdShare: 0.6,
+  readers: 1,
+  overlapShare: 0.3,
   name: 'payload-churn',
   description: 'Payload writes and field-index create/drop dominate; nearly every read and selector carries a filter.',
   filterBias: 0.6,
@@ -116,6 +123,11 @@ const PAYLOAD_CHURN: Scenario = {
 
 const DELETE_HEAVY: Scenario = {
   ...DEFAULT,
+  // The default's reader and id settings before it was tuned for detection (NOTES.md): kept, so
+  // this workload stays what it was measured as.
+  newIdShare: 0.6,
+  readers: 1,
+  overlapShare: 0.3,
   name: 'delete-heavy',
   description: 'Deletes and delete-by-filter against steady refills, with a vacuum-friendly 5% deleted threshold.',
   idPool: 600,
