@@ -149,9 +149,9 @@ describe('a real diverging run, end to end', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'soak-console-test-'));
     const tracePath = join(dir, 'trace.ndjson');
-    // seed 2 with this fault diverges at a transient race window within 400 ops (step 64)
+    // seed 2 with this fault diverges at a transient race window within 400 ops (step 62)
     const faults = ['proxy-mask-early-snapshot'];
-    r = await runSoak({ seed: 2, scenario: scenarioByName('default'), ops: 400, readers: 1, faults, strategy: 'window', keepGoing: false, target: 'engine', tracePath });
+    r = await runSoak({ seed: 2, scenario: scenarioByName('default'), ops: 400, readers: 2, faults, strategy: 'window', keepGoing: false, target: 'engine', tracePath });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

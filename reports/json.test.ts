@@ -145,7 +145,7 @@ describe('toReportJson: determinism', () => {
   describe('a real diverging run', () => {
     // seed 2 with this fault diverges within 400 ops (checked by the first test)
     const faults = ['proxy-mask-early-snapshot'];
-    const cfg: RunConfig = { seed: 2, scenario: scenarioByName('default'), ops: 400, readers: 1, faults, strategy: 'window', keepGoing: false, target: 'engine' };
+    const cfg: RunConfig = { seed: 2, scenario: scenarioByName('default'), ops: 400, readers: 2, faults, strategy: 'window', keepGoing: false, target: 'engine' };
     const stable = (r: RunResult): string => {
       const j: Record<string, unknown> = { ...toReportJson(r) };
       for (const f of TIMING_FIELDS) delete j[f];

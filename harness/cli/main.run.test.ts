@@ -173,7 +173,7 @@ describe('soak run / replay (diverging)', () => {
         seed: s,
         scenario: scenarioByName('default'),
         ops: 600,
-        readers: 1,
+        readers: scenarioByName('default').readers, // as `soak run` takes it
         faults: [fault],
         strategy: 'window',
         keepGoing: false,

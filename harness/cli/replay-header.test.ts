@@ -18,7 +18,7 @@ beforeAll(async () => {
   await runSoak({
     seed: 4,
     scenario: scenarioByName('default'),
-    ops: 10,
+    ops: 40, // enough for a plain read step among the overlaps
     readers: 1,
     faults: [],
     strategy: 'window',
