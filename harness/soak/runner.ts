@@ -61,8 +61,8 @@ export interface RunConfig {
   /** Emit a progress event every this many steps. */
   readonly progressEvery?: number;
   /**
-   * Wall clock in ms for the time budget, the event-loop turns and the report's timings (default
-   * `performance.now`; tests inject one). Never read inside the simulation.
+   * Wall clock in ms for the time budget, the event-loop turns and the report's timings (default:
+   * the process's high-resolution clock; tests inject one). Never read inside the simulation.
    */
   readonly now?: () => number;
   /** See SessionConfig.buildTarget (tests only; a trace still records `target`). */

@@ -48,8 +48,6 @@ import type { ModelState, StoredPoint } from '../../model/state.ts';
 import type { OpKind, Scenario } from '../../scenarios/types.ts';
 import type { Step } from './step.ts';
 
-export const generatorVersion = 2;
-
 export const PAYLOAD_TAGS = ['red', 'green', 'blue', 'amber', 'cyan', 'jade', 'onyx', 'ruby'] as const;
 export const ITEM_KEYS = ['a', 'b', 'c', 'd'] as const;
 export const PAYLOAD_FIELDS = ['num', 'tag', 'f', 'b', 'arr', 'items'] as const;
