@@ -5,7 +5,7 @@ describe('scenario catalog', () => {
   it('has unique names and a one-line description each', () => {
     const names = SCENARIOS.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const n of ['default', 'proxy-race', 'payload-churn', 'delete-heavy', 'single-shard']) expect(names).toContain(n);
+    for (const n of ['default', 'proxy-race', 'payload-churn', 'delete-heavy', 'single-shard', 'snapshot-race']) expect(names).toContain(n);
     for (const s of SCENARIOS) {
       expect(s.description.length).toBeGreaterThan(0);
       expect(s.description).not.toContain('\n');

@@ -159,7 +159,24 @@ const SINGLE_SHARD: Scenario = {
   readers: 0,
 };
 
-export const SCENARIOS: readonly Scenario[] = [DEFAULT, PROXY_RACE, PAYLOAD_CHURN, DELETE_HEAVY, SINGLE_SHARD];
+/**
+ * Snapshots run in the background across the steps after their own (trace@2): here one step in
+ * about twelve starts one, so updates, deletes and searches keep meeting snapshot proxies, proxies
+ * over optimizer proxies, and their teardown.
+ */
+const SNAPSHOT_RACE: Scenario = {
+  ...PROXY_RACE,
+  name: 'snapshot-race',
+  description: 'Frequent snapshots overlapping updates, deletes and searches: double proxies over optimizer proxies, teardown propagation.',
+  weights: {
+    ...PROXY_RACE.weights,
+    delete: 12,
+    snapshot: 8,
+    cancelOptimization: 0.5,
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [DEFAULT, PROXY_RACE, PAYLOAD_CHURN, DELETE_HEAVY, SINGLE_SHARD, SNAPSHOT_RACE];
 
 export class UnknownScenarioError extends Error {
   readonly scenario: string;

@@ -351,6 +351,24 @@ describe('DeterministicScheduler', () => {
     // foreground done: it is pruned, the background task remains ready
     expect(sched.readyTasks().map((t) => t.code)).toEqual(['A']);
   });
+
+  it('a background task that ends (a snapshot spanning steps) frees its code; one that failed is still reported in later steps', async () => {
+    const sched = new DeterministicScheduler();
+    const ok = sched.addTask('snapshot', 'n', async () => void (await sched.yield('snapshot.proxied')), true);
+    const bad = sched.addTask('snapshot2', 'm', async () => {
+      await sched.yield('snapshot.proxied');
+      throw new Error('torn down twice');
+    }, true);
+    const step1 = addYielders(sched, ['u'], 2, []);
+    await sched.runUntilDone(step1, new ReplaySource(expandDecisions('nmnmuuu')));
+    expect([ok.state, bad.state]).toEqual(['done', 'done']);
+    // Later steps still see the failure; the finished snapshot's code is free again.
+    const step2 = addYielders(sched, ['r'], 1, []);
+    await sched.runUntilDone(step2, new FirstReadySource());
+    expect(sched.crashedBackground().map((t) => t.name)).toEqual(['snapshot2']);
+    expect(sched.waitingSummary()).toEqual([]);
+    expect(() => sched.addTask('snapshot3', 'n', async () => {}, true)).not.toThrow();
+  });
 });
 
 describe('runUntilQuiet', () => {

@@ -246,9 +246,11 @@ export class DeterministicScheduler implements Executor {
     return this.readyTasks().length === 0;
   }
 
+  /** Drops finished tasks; a background task that failed stays, for `crashedBackground`. */
   private prune(): void {
     for (let i = this.tasks.length - 1; i >= 0; i--) {
-      if (this.tasks[i].state === 'done' && !this.tasks[i].background) this.tasks.splice(i, 1);
+      const t = this.tasks[i];
+      if (t.state === 'done' && (!t.background || t.error === undefined)) this.tasks.splice(i, 1);
     }
   }
 
@@ -273,11 +275,13 @@ function codeForBackground(name: string): string {
   throw new Error(`unexpected background task '${name}'`);
 }
 
-/** Foreground codes: the update worker, readers, control and probes. */
+/** Codes of the tasks the session adds: the update worker, readers, control, probes, snapshots. */
 export const TASK_CODES = {
   update: 'u',
   control: 'c',
   probe: 'p',
+  /** A snapshot in the background, spanning the steps after its own (trace@2). */
+  snapshot: 'n',
   /** Readers 0..7: r s t v w x y z (skipping u). */
   reader: (i: number) => 'rstvwxyz'.charAt(i),
 } as const;

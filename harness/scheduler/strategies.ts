@@ -104,6 +104,7 @@ export const WINDOW_LABELS: ReadonlySet<string> = new Set([
   'cow.deleted',
   'snapshot.unsynced',
   'snapshot.proxied',
+  'snapshot.archive',
 ]);
 
 /**

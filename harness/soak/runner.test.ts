@@ -6,6 +6,7 @@ import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
 import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
 import { runConfig } from './testing.ts';
+import { scenarioByName } from '../../scenarios/catalog.ts';
 import { ReferenceModel } from '../../model/reference.ts';
 import type { UpdateOp, UpdateResult } from '../../model/types.ts';
 import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
@@ -77,7 +78,7 @@ describe('runSoak is a pure function of seed and options', () => {
   it('the trace has a header, one line per step and a verdict last', () => {
     const lines = traceLines(pathA);
     expect(lines).toHaveLength(302);
-    expect(JSON.parse(lines[0])).toMatchObject({ format: 'segment-soak/trace@1', seed: 42, scenario: 'default', faults: [], target: 'engine' });
+    expect(JSON.parse(lines[0])).toMatchObject({ format: 'segment-soak/trace@2', seed: 42, scenario: 'default', faults: [], target: 'engine' });
     expect(JSON.parse(lines[301])).toEqual({ verdict: 'pass', steps: 300 });
   });
 
@@ -357,5 +358,61 @@ describe('interruption', () => {
     let polls = 0;
     await runSoak(cfg({ seed: 9, ops: 120, tracePath: part, shouldStop: () => ++polls > 70 }));
     expect(traceLines(part).slice(1, 71)).toEqual(traceLines(full).slice(1, 71));
+  });
+});
+
+describe('snapshots run in the background across steps (trace@2), and trace@1 still replays', () => {
+  type StepLine = { n: number; t: string; d: string; op?: { kind: string } };
+  const stepsOf = (p: string): StepLine[] => traceLines(p).slice(1, -1).map((l) => JSON.parse(l) as StepLine);
+  const isSnapshot = (l: StepLine): boolean => l.t === 'control' && l.op?.kind === 'snapshot';
+  const snapshotRace = () => scenarioByName('snapshot-race');
+
+  it('a snapshot step starts the snapshot; its decisions (n) fall in later steps, among client ops', async () => {
+    const path = fresh('snapshot-bg');
+    const r = await runSoak(cfg({ scenario: snapshotRace(), ops: 400, tracePath: path }));
+    expect(r.verdict).toBe('pass');
+    expect(JSON.parse(traceLines(path)[0]!).format).toBe('segment-soak/trace@2');
+    const steps = stepsOf(path);
+    const snapshots = steps.filter(isSnapshot);
+    expect(snapshots.length).toBeGreaterThan(5);
+    // A snapshot step runs nothing of its own: only a snapshot still in flight, finishing first.
+    for (const s of snapshots) expect(s.d).toMatch(/^[nA-Z0-9]*$/);
+    const overlapped = steps.filter((l) => !isSnapshot(l) && l.d.includes('n'));
+    expect(overlapped.length).toBeGreaterThan(10);
+    expect(overlapped.some((l) => l.t === 'update')).toBe(true);
+    expect(overlapped.some((l) => l.t === 'read' || l.t === 'overlap')).toBe(true);
+    // The snapshot proxies really were up while they ran.
+    expect(r.marks['snapshot-proxied']).toBeGreaterThan(0);
+  });
+
+  it('its replay re-records the same decisions', async () => {
+    const path = fresh('snapshot-bg-a');
+    const again = fresh('snapshot-bg-replay');
+    const a = await runSoak(cfg({ scenario: snapshotRace(), ops: 400, tracePath: path }));
+    const r = await replayTrace(loadTrace(path), { tracePath: again });
+    expect(r.verdict).toBe('pass');
+    expect(r.decisions).toBe(a.decisions);
+    expect(traceLines(again)).toEqual(traceLines(path));
+  });
+
+  it('a trace@1 (snapshot inside its step, decision c) replays as trace@1, and would not replay as trace@2', async () => {
+    const path = fresh('snapshot-v1');
+    const a = await runSoak(cfg({ scenario: snapshotRace(), ops: 400, tracePath: path, snapshotsInBackground: false }));
+    expect(a.verdict).toBe('pass');
+    expect(JSON.parse(traceLines(path)[0]!).format).toBe('segment-soak/trace@1');
+    const snapshots = stepsOf(path).filter(isSnapshot);
+    expect(snapshots.length).toBeGreaterThan(5);
+    for (const s of snapshots) expect(s.d).toContain('c');
+    const again = fresh('snapshot-v1-replay');
+    const r = await replayTrace(loadTrace(path), { tracePath: again });
+    expect(r.verdict).toBe('pass');
+    expect(traceLines(again)).toEqual(traceLines(path));
+    // The same lines under the trace@2 header do not replay: the step model is part of the format.
+    const relabelled = fresh('snapshot-v1-as-v2');
+    const lines = traceLines(path);
+    writeFileSync(relabelled, [lines[0]!.replace('trace@1', 'trace@2'), ...lines.slice(1)].join('\n') + '\n');
+    const wrong = await replayTrace(loadTrace(relabelled));
+    expect(wrong.verdict).toBe('error');
+    expect(wrong.errorKind).toBe('replay');
   });
 });

@@ -6,7 +6,7 @@ import type { Scenario } from '../../scenarios/types.ts';
 import { StreamGenerator } from '../stream/generator.ts';
 import type { Step } from '../stream/step.ts';
 import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts';
-import { TRACE_FORMAT, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
+import { TRACE_FORMAT, TRACE_FORMAT_V1, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
 import { SoakSession, TargetCrashError, type DivergenceReport, type SessionConfig } from './session.ts';
 import { VERSION } from '../version.ts';
 
@@ -67,6 +67,8 @@ export interface RunConfig {
   readonly now?: () => number;
   /** See SessionConfig.buildTarget (tests only; a trace still records `target`). */
   readonly buildTarget?: SessionConfig['buildTarget'];
+  /** See SessionConfig.snapshotsInBackground (replay: from the trace's format). */
+  readonly snapshotsInBackground?: boolean;
 }
 
 /** Longest stretch of steps without an event-loop turn (signals wait for one). */
@@ -84,7 +86,7 @@ function headerFor(cfg: RunConfig): TraceHeader {
     keepGoing: cfg.keepGoing,
   };
   return {
-    format: TRACE_FORMAT,
+    format: cfg.snapshotsInBackground === false ? TRACE_FORMAT_V1 : TRACE_FORMAT,
     seed: cfg.seed,
     scenario: cfg.scenario.name,
     scenarioSpec: cfg.scenario,
@@ -123,6 +125,7 @@ export async function replayTrace(
     strategy: h.options.strategy,
     keepGoing: h.options.keepGoing,
     target: h.target,
+    snapshotsInBackground: h.format !== TRACE_FORMAT_V1,
     ...opts,
   };
   const feed: StepFeed = {
@@ -150,6 +153,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     url: cfg.url,
     apiKey: cfg.apiKey,
     buildTarget: cfg.buildTarget,
+    snapshotsInBackground: cfg.snapshotsInBackground,
   });
   const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
   writer?.header(header);

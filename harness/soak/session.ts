@@ -34,6 +34,11 @@ export interface SessionConfig {
   readonly url?: string;
   readonly apiKey?: string;
   /**
+   * A snapshot runs as a background task that spans the steps after its own, as Qdrant's does beside
+   * updates and searches (trace@2). False: it runs to its end inside its step (trace@1 replays).
+   */
+  readonly snapshotsInBackground?: boolean;
+  /**
    * Builds the target instead of the registry (tests: a stub target with a planted bug, to show the
    * checker finds it from results alone). The request is the one the registry would get.
    */
@@ -78,6 +83,8 @@ export class SoakSession {
   readonly built: BuiltTarget;
   readonly strategy: Strategy;
   private readonly spec: CollectionSpec;
+  /** The snapshot running in the background, if any (one at a time: the next waits for it). */
+  private snapshotTask: Task | undefined;
 
   constructor(readonly cfg: SessionConfig) {
     this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
@@ -123,10 +130,15 @@ export class SoakSession {
         });
         break;
       case 'control':
-        tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
+        if (step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
+          // The previous snapshot finishes first, inside this step; the new one starts once it has.
+          if (this.snapshotTask !== undefined && this.snapshotTask.state !== 'done') tasks.push(this.snapshotTask);
+        } else {
+          tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
+        }
         break;
     }
-    this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background)]);
+    this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
     const replay = decisions ? new ReplaySource(decisions) : undefined;
     const divergences: DivergenceReport[] = [];
     const crash = (): TargetCrashError | undefined => {
@@ -155,6 +167,10 @@ export class SoakSession {
       const crashed = crash();
       if (crashed) throw crashed;
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
+      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
+        const op = step.op;
+        this.snapshotTask = s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true);
+      }
 
       if (updateExpected && updateActual) {
         const d = checkUpdateResult(updateExpected, updateActual);

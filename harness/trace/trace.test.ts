@@ -151,7 +151,7 @@ describe('parseTrace names the first bad line', () => {
   });
 
   it('wrong format string', () => {
-    expectBadLine(withLine(0, { ...header(), format: 'segment-soak/trace@2' }), 1, /unknown format "segment-soak\/trace@2"/);
+    expectBadLine(withLine(0, { ...header(), format: 'segment-soak/trace@3' }), 1, /unknown format "segment-soak\/trace@3" \(expected "segment-soak\/trace@2" or "segment-soak\/trace@1"\)/);
     const { format: _f, ...noFormat } = header();
     expectBadLine(withLine(0, noFormat), 1, /unknown format/);
   });

@@ -26,7 +26,14 @@ const MAX_DEFAULT_SEGMENTS = 64;
  */
 const MAX_LINE_DEPTH = 400;
 
-export const TRACE_FORMAT = 'segment-soak/trace@1';
+/**
+ * The format `soak run` writes. trace@2 runs a snapshot in the background across the steps after its
+ * own; trace@1 (still replayed) ran it to its end inside its step.
+ */
+export const TRACE_FORMAT = 'segment-soak/trace@2';
+export const TRACE_FORMAT_V1 = 'segment-soak/trace@1';
+export type TraceFormat = typeof TRACE_FORMAT | typeof TRACE_FORMAT_V1;
+const TRACE_FORMATS: readonly string[] = [TRACE_FORMAT, TRACE_FORMAT_V1];
 
 export interface RunSettings {
   readonly ops: number;
@@ -37,7 +44,7 @@ export interface RunSettings {
 }
 
 export interface TraceHeader {
-  readonly format: typeof TRACE_FORMAT;
+  readonly format: TraceFormat;
   readonly seed: number;
   readonly scenario: string;
   /** The fully resolved workload, so replay does not depend on today's catalog. */
@@ -159,7 +166,9 @@ function isObj(x: unknown): x is Record<string, unknown> {
 
 function validateHeader(h: unknown): TraceHeader {
   if (!isObj(h)) throw new TraceFormatError(1, 'header is not a JSON object');
-  if (h.format !== TRACE_FORMAT) throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}")`);
+  if (typeof h.format !== 'string' || !TRACE_FORMATS.includes(h.format)) {
+    throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}" or "${TRACE_FORMAT_V1}")`);
+  }
   if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed) || h.seed < 0) throw new TraceFormatError(1, 'header.seed must be a non-negative integer (as soak run takes it)');
   if (typeof h.scenario !== 'string') throw new TraceFormatError(1, 'header.scenario must be a string');
   const sc = h.scenarioSpec;

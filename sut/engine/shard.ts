@@ -48,6 +48,8 @@ const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map()
 
 /** Qdrant's upsert_points_impl works in chunks of this many points. */
 const UPSERT_CHUNK = 32;
+/** Points a snapshot archives between two preemption points. */
+const ARCHIVE_CHUNK = 8;
 
 /**
  * One upsert per id, the op's last point with that id (upsert_points maps the points by id), at
@@ -567,6 +569,11 @@ export class Shard {
     await this.y('snapshot.proxied');
     for (let i = 0; i < proxies.length; i++) {
       const [id, p] = proxies[i];
+      // The operation archives the wrapped segment's files: time in proportion to its points,
+      // with the proxies up and updates and searches running beside it.
+      for (let k = ARCHIVE_CHUNK; k < p.wrapped.availablePointCount && this.preemptible; k += ARCHIVE_CHUNK) {
+        await this.y('snapshot.archive');
+      }
       await holder.updatesMutex.acquire();
       p.propagateToWrapped();
       await holder.lock.upgrade();
