@@ -326,4 +326,25 @@ describe('snapshot proxification', () => {
     expect(await rig.scroll()).toEqual([{ id: 1, payload: { color: 'blue' } }]);
     expect(await rig.count()).toBe(1);
   });
+
+  it('archives each wrapped segment with its proxy up, one preemption point per 8 points, while updates and reads run', async () => {
+    const { OFF } = await import('./testing/fixtures.ts');
+    const rig = new Rig(CLEAN, { ...OFF, defaultSegmentNumber: 1 });
+    const points = Array.from({ length: 20 }, (_, i) => pt(i + 1, i + 1, 0));
+    await rig.apply(upsert(...points));
+    const snap = rig.ex.start('snap', () => rig.shard.snapshot());
+    await rig.ex.runUntil(snap, 'snapshot.archive');
+    // Mid-archive: the only segment is proxied, a write goes to the tmp segment, reads see it.
+    expect(rig.holder.proxies().map(([id]) => id)).toEqual([1]);
+    await rig.apply(setPayload([3], { color: 'blue' }));
+    await rig.apply(del(4));
+    expect(await rig.count()).toBe(19);
+    expect(await rig.count({ must: [{ key: 'color', match: { value: 'blue' } }] })).toBe(1);
+    await rig.ex.runToEnd(snap);
+    // 20 points: preemption points after 8 and 16 of them.
+    expect(snap.history.filter((l) => l === 'snapshot.archive')).toHaveLength(2);
+    expect(rig.holder.proxies()).toEqual([]);
+    expect(await rig.count()).toBe(19);
+    expect(await rig.retrieveIds([3, 4])).toEqual([3]);
+  });
 });
