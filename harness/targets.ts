@@ -26,6 +26,11 @@ export interface TargetRequest {
   readonly executor: Executor;
   readonly url?: string;
   readonly apiKey?: string;
+  /**
+   * Snapshots as trace@1 ran them: the engine's archive is not preempted (a trace@1 replay needs
+   * the scheduler decisions it recorded, no more).
+   */
+  readonly snapshotsAsTraceV1?: boolean;
 }
 
 export class TargetUnavailableError extends Error {}
@@ -44,6 +49,7 @@ export function buildTarget(req: TargetRequest): BuiltTarget {
         optimizer: req.optimizer,
         faults: switchesFor(req.faults),
         executor: req.executor,
+        ...(req.snapshotsAsTraceV1 ? { snapshotArchiveChunk: 0 } : {}),
       });
       return {
         target: engine,

@@ -395,7 +395,23 @@ describe('snapshots run in the background across steps (trace@2), and trace@1 st
     expect(traceLines(again)).toEqual(traceLines(path));
   });
 
-  it('a trace@1 (snapshot inside its step, decision c) replays as trace@1, and would not replay as trace@2', async () => {
+  it('a trace@1 written by aa9bc5e (before trace@2) replays byte for byte, and would not under a trace@2 header', async () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'trace-v1-aa9bc5e.ndjson');
+    const lines = traceLines(fixture);
+    expect(JSON.parse(lines[0]!).format).toBe('segment-soak/trace@1');
+    // Its snapshot steps ran inside the step, with the engine's archive not preempted.
+    expect(stepsOf(fixture).filter(isSnapshot).map((l) => l.d)).toEqual(['cB5c7']);
+    const again = fresh('fixture-v1-replay');
+    const r = await replayTrace(loadTrace(fixture), { tracePath: again });
+    expect(r.verdict).toBe('pass');
+    expect(traceLines(again)).toEqual(lines);
+    const relabelled = fresh('fixture-v1-as-v2');
+    writeFileSync(relabelled, [lines[0]!.replace('trace@1', 'trace@2'), ...lines.slice(1)].join('\n') + '\n');
+    const wrong = await replayTrace(loadTrace(relabelled));
+    expect(wrong.errorKind).toBe('replay');
+  });
+
+  it('a trace@1 written today (snapshot inside its step, decision c) replays as trace@1, and would not replay as trace@2', async () => {
     const path = fresh('snapshot-v1');
     const a = await runSoak(cfg({ scenario: snapshotRace(), ops: 400, tracePath: path, snapshotsInBackground: false }));
     expect(a.verdict).toBe('pass');

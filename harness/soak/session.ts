@@ -98,6 +98,7 @@ export class SoakSession {
       executor: this.scheduler,
       url: cfg.url,
       apiKey: cfg.apiKey,
+      ...(cfg.snapshotsInBackground === false ? { snapshotsAsTraceV1: true } : {}),
     });
   }
 

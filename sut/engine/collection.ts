@@ -26,6 +26,8 @@ export interface EngineOptions {
   readonly optimizer?: OptimizerConfig;
   readonly faults?: FaultSwitches;
   readonly executor?: Executor;
+  /** See ShardOptions.snapshotArchiveChunk. */
+  readonly snapshotArchiveChunk?: number;
 }
 
 export class EngineCollection implements Target {
@@ -47,6 +49,7 @@ export class EngineCollection implements Target {
           faults: o.faults ?? CLEAN,
           marks: this.marks,
           ex,
+          snapshotArchiveChunk: o.snapshotArchiveChunk,
         }),
       );
     }

@@ -29,6 +29,8 @@ export interface ShardOptions {
   readonly faults: FaultSwitches;
   readonly marks: Marks;
   readonly ex: Executor;
+  /** Points a snapshot archives between two preemption points; 0: no preemption while archiving. */
+  readonly snapshotArchiveChunk?: number;
 }
 
 export interface OptimizerStats {
@@ -48,8 +50,8 @@ const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map()
 
 /** Qdrant's upsert_points_impl works in chunks of this many points. */
 const UPSERT_CHUNK = 32;
-/** Points a snapshot archives between two preemption points. */
-const ARCHIVE_CHUNK = 8;
+/** Points a snapshot archives between two preemption points, unless the shard is told otherwise. */
+export const SNAPSHOT_ARCHIVE_CHUNK = 8;
 
 /**
  * One upsert per id, the op's last point with that id (upsert_points maps the points by id), at
@@ -571,7 +573,8 @@ export class Shard {
       const [id, p] = proxies[i];
       // The operation archives the wrapped segment's files: time in proportion to its points,
       // with the proxies up and updates and searches running beside it.
-      for (let k = ARCHIVE_CHUNK; k < p.wrapped.availablePointCount && this.preemptible; k += ARCHIVE_CHUNK) {
+      const chunk = this.o.snapshotArchiveChunk ?? SNAPSHOT_ARCHIVE_CHUNK;
+      for (let k = chunk; chunk > 0 && k < p.wrapped.availablePointCount && this.preemptible; k += chunk) {
         await this.y('snapshot.archive');
       }
       await holder.updatesMutex.acquire();
