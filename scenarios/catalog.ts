@@ -160,9 +160,9 @@ const SINGLE_SHARD: Scenario = {
 };
 
 /**
- * Snapshots run in the background across the steps after their own (trace@2): here one step in
- * about twelve starts one, so updates, deletes and searches keep meeting snapshot proxies, proxies
- * over optimizer proxies, and their teardown.
+ * Snapshots run in the background across the steps after their own (trace@2): here about one step in
+ * 11-23 starts one (swarm windows switch kinds off for a while), so updates, deletes and searches keep
+ * meeting snapshot proxies, proxies over optimizer proxies, and their teardown.
  */
 const SNAPSHOT_RACE: Scenario = {
   ...PROXY_RACE,

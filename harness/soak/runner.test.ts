@@ -432,3 +432,53 @@ describe('snapshots run in the background across steps (trace@2), and trace@1 st
     expect(wrong.errorKind).toBe('replay');
   });
 });
+
+describe('a background snapshot that never finishes is a hang', () => {
+  /** The engine, except that its `which`-th snapshot parks for ever once started (a planted deadlock). */
+  const stuckAt = (which: number) => (req: TargetRequest): BuiltTarget => {
+    const built = buildTarget(req);
+    let snapshots = 0;
+    const engine = built.target;
+    const target = Object.create(engine) as typeof engine;
+    target.control = async (op) => {
+      if (op.kind === 'snapshot' && ++snapshots === which) {
+        await req.executor.yield('snapshot.upgradable');
+        await req.executor.park('snapshot.stuck').promise; // never unparked
+      }
+      return engine.control(op);
+    };
+    return { ...built, target };
+  };
+  const snapshotSteps = (p: string): number[] =>
+    traceLines(p)
+      .slice(1, -1)
+      .map((l) => JSON.parse(l) as { n: number; t: string; op?: { kind: string } })
+      .filter((l) => l.t === 'control' && l.op?.kind === 'snapshot')
+      .map((l) => l.n);
+
+  it('stuck after the last snapshot step: reported at the end of the run, at the step that started it; the replay agrees', async () => {
+    const probe = fresh('stuck-probe');
+    await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: probe }));
+    const steps = snapshotSteps(probe);
+    const path = fresh('stuck-last');
+    const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: path, buildTarget: stuckAt(steps.length) }));
+    expect(r.verdict).toBe('divergence');
+    expect(r.steps).toBe(400);
+    expect(r.divergences.map((d) => [d.kind, d.step])).toEqual([['hang', steps.at(-1)]]);
+    expect(r.divergences[0]!.message).toMatch(/^the snapshot started at step \d+ did not finish by the end of the run: deadlock/);
+    expect(JSON.parse(traceLines(path).at(-1)!)).toMatchObject({ verdict: 'divergence', divergence: { kind: 'hang', step: steps.at(-1) } });
+    const again = fresh('stuck-last-replay');
+    const rr = await replayTrace(loadTrace(path), { tracePath: again, buildTarget: stuckAt(steps.length) });
+    expect(rr.divergences.map((d) => [d.kind, d.step])).toEqual([['hang', steps.at(-1)]]);
+    expect(traceLines(again)).toEqual(traceLines(path));
+  });
+
+  it('stuck before another snapshot step: that step reports the hang and names the step that started it', async () => {
+    const probe = fresh('stuck-probe2');
+    await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: probe }));
+    const steps = snapshotSteps(probe);
+    const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, buildTarget: stuckAt(1) }));
+    expect(r.divergences[0]).toMatchObject({ kind: 'hang', step: steps[1] });
+    expect(r.divergences[0]!.message).toContain(`the snapshot started at step ${steps[0]} did not finish: deadlock`);
+  });
+});

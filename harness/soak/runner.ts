@@ -171,6 +171,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   const marks = () => session.built.introspection?.marks() ?? {};
   let running: Step | undefined;
   let interrupted = false;
+  let stoppedAtDivergence = false;
   // Signal handlers run only when the event loop gets a turn; steps run in microtasks. A turn at
   // least every 20 ms (wall time, outside the simulation) lets Ctrl-C stop the run promptly.
   let lastTurn = now();
@@ -200,7 +201,10 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
       }
       if (outcome.divergences.length > 0) {
         verdict = 'divergence';
-        if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) break;
+        if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) {
+          stoppedAtDivergence = true;
+          break;
+        }
       }
       if (writer?.failure !== undefined) break; // reported after the loop
       const tick = steps % every === 0;
@@ -212,6 +216,16 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));
         lastTurn = now();
+      }
+    }
+    // However the steps ended (but at a divergence that ends the run): a snapshot still running must
+    // be able to finish, or it is a hang. Seed-free, so a replay of the trace does the same.
+    if (!stoppedAtDivergence && writer?.failure === undefined) {
+      const hang = await session.finishSnapshot();
+      if (hang) {
+        divergences.push(hang);
+        cfg.onEvent?.({ type: 'divergence', divergence: hang });
+        verdict = 'divergence';
       }
     }
   } catch (e) {

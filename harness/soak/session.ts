@@ -84,7 +84,7 @@ export class SoakSession {
   readonly strategy: Strategy;
   private readonly spec: CollectionSpec;
   /** The snapshot running in the background, if any (one at a time: the next waits for it). */
-  private snapshotTask: Task | undefined;
+  private snapshot: { readonly task: Task; readonly step: number; readonly stepData: Step } | undefined;
 
   constructor(readonly cfg: SessionConfig) {
     this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
@@ -133,7 +133,7 @@ export class SoakSession {
       case 'control':
         if (step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
           // The previous snapshot finishes first, inside this step; the new one starts once it has.
-          if (this.snapshotTask !== undefined && this.snapshotTask.state !== 'done') tasks.push(this.snapshotTask);
+          if (this.snapshot !== undefined && this.snapshot.task.state !== 'done') tasks.push(this.snapshot.task);
         } else {
           tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
         }
@@ -160,7 +160,8 @@ export class SoakSession {
       }
       if (!(e instanceof DeadlockError)) throw e;
       const log = s.log.take();
-      divergences.push(this.report({ kind: 'hang', message: e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
+      const waitedFor = this.snapshot !== undefined && tasks.includes(this.snapshot.task) ? `the snapshot started at step ${this.snapshot.step} did not finish: ` : '';
+      divergences.push(this.report({ kind: 'hang', message: waitedFor + e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
       return { decisions: log, divergences };
     }
     const decisionLog = s.log.take();
@@ -170,7 +171,7 @@ export class SoakSession {
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
       if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
         const op = step.op;
-        this.snapshotTask = s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true);
+        this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step };
       }
 
       if (updateExpected && updateActual) {
@@ -193,6 +194,31 @@ export class SoakSession {
       if (e instanceof TargetCrashError) e.stepDecisions ??= decisionLog;
       throw e;
     }
+  }
+
+  /**
+   * At the end of a run: a snapshot still in flight gets to finish (seed-free decisions, not
+   * recorded: a replay makes the same ones). One that cannot is a `hang` of the step that started
+   * it; without this a snapshot stuck after the last snapshot step would pass unnoticed.
+   */
+  async finishSnapshot(): Promise<DivergenceReport | undefined> {
+    const snap = this.snapshot;
+    if (snap === undefined || snap.task.state === 'done') return undefined;
+    try {
+      await this.scheduler.runUntilDone([snap.task], new FirstReadySource(), SETTLE_BUDGET);
+    } catch (e) {
+      if (!(e instanceof DeadlockError)) throw e;
+      return this.report(
+        { kind: 'hang', message: `the snapshot started at step ${snap.step} did not finish by the end of the run: ${e.message}`, ids: [], expected: 'the snapshot finishes', actual: e.waiting },
+        snap.step,
+        snap.stepData,
+        'update',
+      );
+    } finally {
+      this.scheduler.log.take();
+    }
+    if (snap.task.error !== undefined) throw new TargetCrashError(`background task snapshot failed: ${describeError(snap.task.error)}`);
+    return undefined;
   }
 
   private report(d: Divergence, n: number, step: Step, source: 'update' | number, extra?: Partial<DivergenceReport>): DivergenceReport {
@@ -240,7 +266,7 @@ export class SoakSession {
     let persistsAfterQuiet: boolean | undefined;
     let kindAfterQuiet: string | undefined;
     if (this.built.scheduled) {
-      await this.scheduler.runUntilQuiet(new FirstReadySource(), 200_000);
+      await this.scheduler.runUntilQuiet(new FirstReadySource(), SETTLE_BUDGET);
       this.scheduler.log.take();
       const again: ReadOp | undefined = read ?? (d.ids.length > 0 ? { kind: 'retrieve', ids: d.ids, withVectors: true } : undefined);
       if (again) {
@@ -256,6 +282,9 @@ export class SoakSession {
     await this.target.close();
   }
 }
+
+/** Scheduler decisions background work gets to settle: the quiet re-check, a snapshot at the end. */
+const SETTLE_BUDGET = 200_000;
 
 function contains(r: ReadResult, id: PointId): boolean {
   const same = (x: PointId) => x === id;
