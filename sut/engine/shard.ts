@@ -51,7 +51,7 @@ const NOTHING_TO_CARRY: PointData = { payload: EMPTY_PAYLOAD, vectors: new Map()
 /** Qdrant's upsert_points_impl works in chunks of this many points. */
 const UPSERT_CHUNK = 32;
 /** Points a snapshot archives between two preemption points, unless the shard is told otherwise. */
-export const SNAPSHOT_ARCHIVE_CHUNK = 8;
+const SNAPSHOT_ARCHIVE_CHUNK = 8;
 
 /**
  * One upsert per id, the op's last point with that id (upsert_points maps the points by id), at
