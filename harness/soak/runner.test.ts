@@ -435,7 +435,7 @@ describe('snapshots run in the background across steps (trace@2), and trace@1 st
 
 describe('a background snapshot that never finishes is a hang', () => {
   /** The engine, except that its `which`-th snapshot parks for ever once started (a planted deadlock). */
-  const stuckAt = (which: number) => (req: TargetRequest): BuiltTarget => {
+  const stuckAt = (which: number, crash = false) => (req: TargetRequest): BuiltTarget => {
     const built = buildTarget(req);
     let snapshots = 0;
     const engine = built.target;
@@ -443,6 +443,7 @@ describe('a background snapshot that never finishes is a hang', () => {
     target.control = async (op) => {
       if (op.kind === 'snapshot' && ++snapshots === which) {
         await req.executor.yield('snapshot.upgradable');
+        if (crash) throw new Error('planted snapshot failure');
         await req.executor.park('snapshot.stuck').promise; // never unparked
       }
       return engine.control(op);
@@ -480,5 +481,15 @@ describe('a background snapshot that never finishes is a hang', () => {
     const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, buildTarget: stuckAt(1) }));
     expect(r.divergences[0]).toMatchObject({ kind: 'hang', step: steps[1] });
     expect(r.divergences[0]!.message).toContain(`the snapshot started at step ${steps[0]} did not finish: deadlock`);
+  });
+
+  it('one that fails is a target error naming the step that started it, wherever it surfaces', async () => {
+    const probe = fresh('crash-probe');
+    await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: probe }));
+    const first = snapshotSteps(probe)[0];
+    const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, buildTarget: stuckAt(1, true) }));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('target');
+    expect(r.message).toMatch(new RegExp(`snapshot started at step ${first}\\b.*planted snapshot failure`));
   });
 });

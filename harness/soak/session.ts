@@ -142,12 +142,14 @@ export class SoakSession {
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
     const replay = decisions ? new ReplaySource(decisions) : undefined;
     const divergences: DivergenceReport[] = [];
+    // A snapshot fails in whatever step it is running: name the step that started it too.
+    const named = (t: Task): string => (this.snapshot?.task === t ? `${t.name} started at step ${this.snapshot.step}` : t.name);
     const crash = (): TargetCrashError | undefined => {
       for (const t of tasks) {
-        if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${t.name}): ${describeError(t.error)}`);
+        if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${named(t)}): ${describeError(t.error)}`);
       }
       const crashed = s.crashedBackground();
-      return crashed.length > 0 ? new TargetCrashError(`background task ${crashed[0].name} failed: ${describeError(crashed[0].error)}`) : undefined;
+      return crashed.length > 0 ? new TargetCrashError(`background task ${named(crashed[0])} failed in step ${n}: ${describeError(crashed[0].error)}`) : undefined;
     };
     try {
       await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy));
@@ -217,7 +219,7 @@ export class SoakSession {
     } finally {
       this.scheduler.log.take();
     }
-    if (snap.task.error !== undefined) throw new TargetCrashError(`background task snapshot failed: ${describeError(snap.task.error)}`);
+    if (snap.task.error !== undefined) throw new TargetCrashError(`background task snapshot started at step ${snap.step} failed by the end of the run: ${describeError(snap.task.error)}`);
     return undefined;
   }
 
