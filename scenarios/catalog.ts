@@ -160,9 +160,10 @@ const SINGLE_SHARD: Scenario = {
 };
 
 /**
- * Snapshots run in the background across the steps after their own (trace@2): here about one step in
- * 11-23 starts one (swarm windows switch kinds off for a while), so updates, deletes and searches keep
- * meeting snapshot proxies, proxies over optimizer proxies, and their teardown.
+ * Snapshots run in the background across the steps after their own (trace@2): here one step in ~15
+ * starts one on average (swarm windows switch the kind off, sometimes for hundreds of steps), so
+ * updates, deletes and searches keep meeting snapshot proxies, proxies over optimizer proxies, and
+ * their teardown.
  */
 const SNAPSHOT_RACE: Scenario = {
   ...PROXY_RACE,

@@ -110,7 +110,7 @@ export class ReplaySource implements DecisionSource {
   }
 }
 
-/** Deterministic and seed-free: the lowest-coded foreground task first, else background. Used for probes. */
+/** Deterministic and seed-free: the first foreground task in creation order, else the first background one. Used for probes. */
 export class FirstReadySource implements DecisionSource {
   next(ready: readonly Task[]): Task {
     return ready.find((t) => !t.background) ?? ready[0];

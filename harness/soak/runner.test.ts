@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
 import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
+import { SoakSession } from './session.ts';
+import { FirstReadySource } from '../scheduler/scheduler.ts';
 import { runConfig } from './testing.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { ReferenceModel } from '../../model/reference.ts';
@@ -491,5 +493,39 @@ describe('a background snapshot that never finishes is a hang', () => {
     expect(r.verdict).toBe('error');
     expect(r.errorKind).toBe('target');
     expect(r.message).toMatch(new RegExp(`snapshot started at step ${first}\\b.*planted snapshot failure`));
+  });
+
+  it('with --keep-going a stuck snapshot is one hang, not one per later snapshot step', async () => {
+    const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, keepGoing: true, buildTarget: stuckAt(1) }));
+    expect(r.verdict).toBe('divergence');
+    expect(r.errorKind).toBeUndefined();
+    expect(r.steps).toBe(400);
+    expect(r.divergences.map((d) => d.kind)).toEqual(['hang']);
+  });
+
+  it('one that fails after the last step was checked (in a quiet re-check) is still a target error at the end', async () => {
+    const session = new SoakSession({
+      seed: 1,
+      scenario: scenarioByName('snapshot-race'),
+      readers: 0,
+      faults: [],
+      strategy: 'window',
+      target: 'engine',
+      buildTarget: (req) => {
+        const built = buildTarget(req);
+        const engine = built.target;
+        const target = Object.create(engine) as typeof engine;
+        target.control = async () => {
+          await req.executor.yield('snapshot.upgradable');
+          throw new Error('planted snapshot failure');
+        };
+        return { ...built, target };
+      },
+    });
+    const outcome = await session.executeStep({ t: 'control', op: { kind: 'snapshot', shard: 0 } }, 0);
+    expect(outcome.divergences).toEqual([]);
+    // What a divergence's quiet re-check does after the step's own checks: background work runs on.
+    await session.scheduler.runUntilQuiet(new FirstReadySource(), 1000);
+    await expect(session.finishSnapshot()).rejects.toThrow(/background task snapshot started at step 0 failed by the end of the run: planted snapshot failure/);
   });
 });

@@ -218,8 +218,9 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         lastTurn = now();
       }
     }
-    // However the steps ended (but at a divergence that ends the run): a snapshot still running must
-    // be able to finish, or it is a hang. Seed-free, so a replay of the trace does the same.
+    // However the steps ended (except at a divergence that ends the run, or a trace that cannot be
+    // written): a snapshot still running must be able to finish, or it is a hang. Seed-free, so a
+    // replay of the trace does the same.
     if (!stoppedAtDivergence && writer?.failure === undefined) {
       const hang = await session.finishSnapshot();
       if (hang) {

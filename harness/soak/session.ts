@@ -83,8 +83,11 @@ export class SoakSession {
   readonly built: BuiltTarget;
   readonly strategy: Strategy;
   private readonly spec: CollectionSpec;
-  /** The snapshot running in the background, if any (one at a time: the next waits for it). */
-  private snapshot: { readonly task: Task; readonly step: number; readonly stepData: Step } | undefined;
+  /**
+   * The snapshot running in the background, if any (one at a time: the next waits for it). `hung`:
+   * reported as a hang once; later snapshot steps start none (the engine is stuck) and report no echo.
+   */
+  private snapshot: { readonly task: Task; readonly step: number; readonly stepData: Step; hung: boolean } | undefined;
 
   constructor(readonly cfg: SessionConfig) {
     this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
@@ -133,7 +136,7 @@ export class SoakSession {
       case 'control':
         if (step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
           // The previous snapshot finishes first, inside this step; the new one starts once it has.
-          if (this.snapshot !== undefined && this.snapshot.task.state !== 'done') tasks.push(this.snapshot.task);
+          if (this.snapshot !== undefined && this.snapshot.task.state !== 'done' && !this.snapshot.hung) tasks.push(this.snapshot.task);
         } else {
           tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
         }
@@ -142,14 +145,12 @@ export class SoakSession {
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
     const replay = decisions ? new ReplaySource(decisions) : undefined;
     const divergences: DivergenceReport[] = [];
-    // A snapshot fails in whatever step it is running: name the step that started it too.
-    const named = (t: Task): string => (this.snapshot?.task === t ? `${t.name} started at step ${this.snapshot.step}` : t.name);
     const crash = (): TargetCrashError | undefined => {
       for (const t of tasks) {
-        if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${named(t)}): ${describeError(t.error)}`);
+        if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${this.taskName(t)}): ${describeError(t.error)}`);
       }
       const crashed = s.crashedBackground();
-      return crashed.length > 0 ? new TargetCrashError(`background task ${named(crashed[0])} failed in step ${n}: ${describeError(crashed[0].error)}`) : undefined;
+      return crashed.length > 0 ? new TargetCrashError(`background task ${this.taskName(crashed[0])} failed in step ${n}: ${describeError(crashed[0].error)}`) : undefined;
     };
     try {
       await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy));
@@ -162,7 +163,9 @@ export class SoakSession {
       }
       if (!(e instanceof DeadlockError)) throw e;
       const log = s.log.take();
-      const waitedFor = this.snapshot !== undefined && tasks.includes(this.snapshot.task) ? `the snapshot started at step ${this.snapshot.step} did not finish: ` : '';
+      const waited = this.snapshot !== undefined && tasks.includes(this.snapshot.task) ? this.snapshot : undefined;
+      if (waited) waited.hung = true;
+      const waitedFor = waited ? `the snapshot started at step ${waited.step} did not finish: ` : '';
       divergences.push(this.report({ kind: 'hang', message: waitedFor + e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
       return { decisions: log, divergences };
     }
@@ -171,9 +174,9 @@ export class SoakSession {
       const crashed = crash();
       if (crashed) throw crashed;
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
-      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
+      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false && !this.snapshot?.hung) {
         const op = step.op;
-        this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step };
+        this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step, hung: false };
       }
 
       if (updateExpected && updateActual) {
@@ -201,26 +204,35 @@ export class SoakSession {
   /**
    * At the end of a run: a snapshot still in flight gets to finish (seed-free decisions, not
    * recorded: a replay makes the same ones). One that cannot is a `hang` of the step that started
-   * it; without this a snapshot stuck after the last snapshot step would pass unnoticed.
+   * it; without this a snapshot stuck after the last snapshot step would pass unnoticed. A background
+   * task that failed after the last step's checks (in its quiet re-check, or here) is a target error.
    */
   async finishSnapshot(): Promise<DivergenceReport | undefined> {
     const snap = this.snapshot;
-    if (snap === undefined || snap.task.state === 'done') return undefined;
-    try {
-      await this.scheduler.runUntilDone([snap.task], new FirstReadySource(), SETTLE_BUDGET);
-    } catch (e) {
-      if (!(e instanceof DeadlockError)) throw e;
-      return this.report(
-        { kind: 'hang', message: `the snapshot started at step ${snap.step} did not finish by the end of the run: ${e.message}`, ids: [], expected: 'the snapshot finishes', actual: e.waiting },
-        snap.step,
-        snap.stepData,
-        'update',
-      );
-    } finally {
-      this.scheduler.log.take();
+    if (snap !== undefined && snap.task.state !== 'done' && !snap.hung) {
+      try {
+        await this.scheduler.runUntilDone([snap.task], new FirstReadySource(), SETTLE_BUDGET);
+      } catch (e) {
+        if (!(e instanceof DeadlockError)) throw e;
+        snap.hung = true;
+        return this.report(
+          { kind: 'hang', message: `the snapshot started at step ${snap.step} did not finish by the end of the run: ${e.message}`, ids: [], expected: 'the snapshot finishes', actual: e.waiting },
+          snap.step,
+          snap.stepData,
+          'update',
+        );
+      } finally {
+        this.scheduler.log.take();
+      }
     }
-    if (snap.task.error !== undefined) throw new TargetCrashError(`background task snapshot started at step ${snap.step} failed by the end of the run: ${describeError(snap.task.error)}`);
+    const crashed = this.scheduler.crashedBackground();
+    if (crashed.length > 0) throw new TargetCrashError(`background task ${this.taskName(crashed[0])} failed by the end of the run: ${describeError(crashed[0].error)}`);
     return undefined;
+  }
+
+  /** A task's name; a snapshot's names the step that started it (it fails wherever it is running). */
+  private taskName(t: Task): string {
+    return this.snapshot?.task === t ? `${t.name} started at step ${this.snapshot.step}` : t.name;
   }
 
   private report(d: Divergence, n: number, step: Step, source: 'update' | number, extra?: Partial<DivergenceReport>): DivergenceReport {
