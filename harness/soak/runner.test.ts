@@ -495,12 +495,28 @@ describe('a background snapshot that never finishes is a hang', () => {
     expect(r.message).toMatch(new RegExp(`snapshot started at step ${first}\\b.*planted snapshot failure`));
   });
 
-  it('with --keep-going a stuck snapshot is one hang, not one per later snapshot step', async () => {
+  it('a hang ends the run even with --keep-going (its tasks are stuck): a snapshot, or an update', async () => {
     const r = await runSoak(cfg({ scenario: scenarioByName('snapshot-race'), ops: 400, keepGoing: true, buildTarget: stuckAt(1) }));
     expect(r.verdict).toBe('divergence');
     expect(r.errorKind).toBeUndefined();
-    expect(r.steps).toBe(400);
     expect(r.divergences.map((d) => d.kind)).toEqual(['hang']);
+    expect(r.steps).toBe(r.divergences[0]!.step + 1);
+    // An update stuck for good: the next update step used to fail as an internal error (its task code still in use).
+    const stuckUpdate = (req: TargetRequest): BuiltTarget => {
+      const built = buildTarget(req);
+      const engine = built.target;
+      const target = Object.create(engine) as typeof engine;
+      let updates = 0;
+      target.apply = async (op) => {
+        if (++updates === 20) await req.executor.park('update.stuck').promise; // never unparked
+        return engine.apply(op);
+      };
+      return { ...built, target };
+    };
+    const u = await runSoak(cfg({ ops: 300, keepGoing: true, buildTarget: stuckUpdate }));
+    expect([u.verdict, u.errorKind]).toEqual(['divergence', undefined]);
+    expect(u.divergences.map((d) => d.kind)).toEqual(['hang']);
+    expect(u.steps).toBe(u.divergences[0]!.step + 1);
   });
 
   it('one that fails after the last step was checked (in a quiet re-check) is still a target error at the end', async () => {

@@ -201,7 +201,9 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
       }
       if (outcome.divergences.length > 0) {
         verdict = 'divergence';
-        if (!cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) {
+        // A hang leaves the target's tasks stuck for good: no later step can run, even with --keep-going.
+        const hung = outcome.divergences.some((d) => d.kind === 'hang');
+        if (hung || !cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) {
           stoppedAtDivergence = true;
           break;
         }

@@ -83,11 +83,8 @@ export class SoakSession {
   readonly built: BuiltTarget;
   readonly strategy: Strategy;
   private readonly spec: CollectionSpec;
-  /**
-   * The snapshot running in the background, if any (one at a time: the next waits for it). `hung`:
-   * reported as a hang once; later snapshot steps start none (the engine is stuck) and report no echo.
-   */
-  private snapshot: { readonly task: Task; readonly step: number; readonly stepData: Step; hung: boolean } | undefined;
+  /** The snapshot running in the background, if any (one at a time: the next waits for it). */
+  private snapshot: { readonly task: Task; readonly step: number; readonly stepData: Step } | undefined;
 
   constructor(readonly cfg: SessionConfig) {
     this.spec = { vectors: cfg.scenario.vectors, shards: cfg.scenario.shards };
@@ -136,7 +133,7 @@ export class SoakSession {
       case 'control':
         if (step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
           // The previous snapshot finishes first, inside this step; the new one starts once it has.
-          if (this.snapshot !== undefined && this.snapshot.task.state !== 'done' && !this.snapshot.hung) tasks.push(this.snapshot.task);
+          if (this.snapshot !== undefined && this.snapshot.task.state !== 'done') tasks.push(this.snapshot.task);
         } else {
           tasks.push(s.addTask('control', TASK_CODES.control, () => this.target.control(step.op)));
         }
@@ -163,9 +160,7 @@ export class SoakSession {
       }
       if (!(e instanceof DeadlockError)) throw e;
       const log = s.log.take();
-      const waited = this.snapshot !== undefined && tasks.includes(this.snapshot.task) ? this.snapshot : undefined;
-      if (waited) waited.hung = true;
-      const waitedFor = waited ? `the snapshot started at step ${waited.step} did not finish: ` : '';
+      const waitedFor = this.snapshot !== undefined && tasks.includes(this.snapshot.task) ? `the snapshot started at step ${this.snapshot.step} did not finish: ` : '';
       divergences.push(this.report({ kind: 'hang', message: waitedFor + e.message, ids: [], expected: 'all tasks finish', actual: e.waiting }, n, step, 'update'));
       return { decisions: log, divergences };
     }
@@ -174,9 +169,9 @@ export class SoakSession {
       const crashed = crash();
       if (crashed) throw crashed;
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
-      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false && !this.snapshot?.hung) {
+      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
         const op = step.op;
-        this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step, hung: false };
+        this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step };
       }
 
       if (updateExpected && updateActual) {
@@ -209,12 +204,11 @@ export class SoakSession {
    */
   async finishSnapshot(): Promise<DivergenceReport | undefined> {
     const snap = this.snapshot;
-    if (snap !== undefined && snap.task.state !== 'done' && !snap.hung) {
+    if (snap !== undefined && snap.task.state !== 'done') {
       try {
         await this.scheduler.runUntilDone([snap.task], new FirstReadySource(), SETTLE_BUDGET);
       } catch (e) {
         if (!(e instanceof DeadlockError)) throw e;
-        snap.hung = true;
         return this.report(
           { kind: 'hang', message: `the snapshot started at step ${snap.step} did not finish by the end of the run: ${e.message}`, ids: [], expected: 'the snapshot finishes', actual: e.waiting },
           snap.step,
