@@ -93,11 +93,19 @@ export function isDecisionString(s: string): boolean {
 /** Replays a recorded decision string; fails loudly if the recorded task is not runnable. */
 export class ReplaySource implements DecisionSource {
   private i = 0;
-  constructor(private readonly codes: readonly string[]) {}
+  /**
+   * `shadow`: a strategy shown every decision as the run showed it (its pick is ignored), so what
+   * it reports about its coverage (PCT's steps and bound) is the run's.
+   */
+  constructor(
+    private readonly codes: readonly string[],
+    private readonly shadow?: Strategy,
+  ) {}
   get exhausted(): boolean {
     return this.i >= this.codes.length;
   }
-  next(ready: readonly Task[]): Task {
+  next(ready: readonly Task[], lastRun?: Task): Task {
+    this.shadow?.pick(ready, lastRun);
     const code = this.codes[this.i++];
     if (code === undefined) throw new ReplayMismatchError('trace has fewer scheduler decisions than the replay needs');
     const t = ready.find((r) => r.code === code);

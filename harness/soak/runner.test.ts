@@ -116,6 +116,14 @@ describe('runSoak is a pure function of seed and options', () => {
     expect(traceLines(replayPath).slice(1)).toEqual(traceLines(pathA).slice(1));
   });
 
+  it.each(['pct', 'random', 'window'])('a %s replay reports what the strategy claims for the run (PCT: its steps and bound)', async (strategy) => {
+    const path = fresh(`strategy-${strategy}`);
+    const run = await runSoak(cfg({ strategy, ops: 150, tracePath: path }));
+    const replay = await replayTrace(loadTrace(path));
+    expect(replay.strategy).toEqual(run.strategy);
+    expect(stable(replay)).toEqual(stable(run));
+  });
+
   it('emits start, progress and end events', async () => {
     const events: RunEvent[] = [];
     const r = await runSoak(cfg({ ops: 120, progressEvery: 50, onEvent: (e) => events.push(e) }));

@@ -140,7 +140,7 @@ export class SoakSession {
         break;
     }
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
-    const replay = decisions ? new ReplaySource(decisions) : undefined;
+    const replay = decisions ? new ReplaySource(decisions, this.strategy) : undefined;
     const divergences: DivergenceReport[] = [];
     const crash = (): TargetCrashError | undefined => {
       for (const t of tasks) {
