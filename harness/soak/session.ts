@@ -3,7 +3,7 @@
 // comparing client-visible results. Shared by `soak run` (steps from the generator) and
 // `soak replay` (steps and decisions from a trace).
 import seedrandom from 'seedrandom';
-import type { CollectionSpec, Filter, PointId, ReadOp, ReadResult, Target, UpdateResult } from '../../model/types.ts';
+import type { CollectionSpec, ControlOp, Filter, PointId, ReadOp, ReadResult, Target, UpdateResult } from '../../model/types.ts';
 import { ModelState } from '../../model/state.ts';
 import { answerRead } from '../../model/reads.ts';
 import type { Scenario } from '../../scenarios/types.ts';
@@ -110,6 +110,8 @@ export class SoakSession {
   async executeStep(step: Step, n: number, decisions?: readonly string[]): Promise<StepOutcome> {
     const s = this.scheduler;
     const tasks: Task[] = [];
+    /** A snapshot this step starts in the background, once its own tasks are done (trace@2). */
+    let startsSnapshot: ControlOp | undefined;
     let updateActual: UpdateResult | undefined;
     const readActual: (ReadResult | undefined)[] = [];
     let updateExpected: UpdateResult | undefined;
@@ -132,6 +134,7 @@ export class SoakSession {
         break;
       case 'control':
         if (step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
+          startsSnapshot = step.op;
           // The previous snapshot finishes first, inside this step; the new one starts once it has.
           if (this.snapshot !== undefined && this.snapshot.task.state !== 'done') tasks.push(this.snapshot.task);
         } else {
@@ -169,8 +172,8 @@ export class SoakSession {
       const crashed = crash();
       if (crashed) throw crashed;
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
-      if (step.t === 'control' && step.op.kind === 'snapshot' && this.cfg.snapshotsInBackground !== false) {
-        const op = step.op;
+      if (startsSnapshot !== undefined) {
+        const op = startsSnapshot;
         this.snapshot = { task: s.addTask('snapshot', TASK_CODES.snapshot, () => this.target.control(op), true), step: n, stepData: step };
       }
 
