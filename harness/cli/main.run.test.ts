@@ -241,6 +241,12 @@ describe('soak replay: bad input exits 2', () => {
     expectUsage(r, /trace line 7: not valid JSON/);
   });
 
+  it('a bad --stall-timeout', () => {
+    const p = join(dir, 'stall-flag.ndjson');
+    writeFileSync(p, good.join('\n') + '\n');
+    expectUsage(soak(['replay', p, '--stall-timeout', '5x', '--out', join(dir, 'stall-flag-out')]), /--stall-timeout must look like 30s, 10m or 1h, got '5x'/);
+  });
+
   it('a missing trace file', () => {
     const p = join(dir, 'does-not-exist.ndjson');
     const r = soak(['replay', p, '--out', join(dir, 'missing-out')]);

@@ -66,6 +66,8 @@ describe('soak run: bad input exits 2 with one clear line', () => {
     [['--time', '10x'], /--time must look like 30s, 10m or 1h, got '10x'/],
     [['--time', '0s'], /--time must be positive/],
     [['--ops', '10', '--time', '5s'], /give either --ops or --time, not both/],
+    [['--stall-timeout', 'soon'], /--stall-timeout must look like 30s, 10m or 1h, got 'soon'/],
+    [['--stall-timeout', '-1s'], /--stall-timeout must look like 30s, 10m or 1h, got '-1s'/],
     [['--strategy', 'nope'], /unknown strategy 'nope'/],
   ])('%j', (args, pattern) => {
     const r = soak(['run', ...args, '--out', join(dir, 'bad')]);

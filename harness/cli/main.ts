@@ -27,16 +27,20 @@ function parseIntArg(name: string, v: string, min: number, max = Number.MAX_SAFE
   return n;
 }
 
-/** `90s`, `10m`, `1h`, `500ms` or plain seconds. */
-export function parseDuration(v: string): number {
+/** `90s`, `10m`, `1h`, `500ms` or plain seconds; 0 only where `zeroAllowed` (it then means "off"). */
+export function parseDuration(v: string, flag = '--time', zeroAllowed = false): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`--time must look like 30s, 10m or 1h, got '${v}'`);
+  if (!m) throw new UsageError(`${flag} must look like 30s, 10m or 1h, got '${v}'`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
-  if (ms <= 0) throw new UsageError('--time must be positive');
+  if (ms <= 0 && !zeroAllowed) throw new UsageError(`${flag} must be positive`);
   return ms;
 }
+
+/** Default of --stall-timeout: a step takes about a millisecond, a scheduler decision microseconds. */
+export const DEFAULT_STALL_TIMEOUT = '30s';
+const STALL_HELP = `end the run as an error (with its trace and report) when it makes no progress for this long, e.g. stuck in a loop that never yields; 0 = never`;
 
 interface Io {
   out: (s: string) => void;
@@ -186,6 +190,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--ui', 'live terminal view')
     .option('--no-ui', 'plain progress lines')
     .option('--keep-going', 'collect divergences instead of stopping at the first')
+    .option('--stall-timeout <duration>', STALL_HELP, DEFAULT_STALL_TIMEOUT)
     .action(async (o) => {
       code = await cmdRun(o, io);
     });
@@ -197,6 +202,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--out <dir>', 'where to write the replay report (default: next to the trace)')
     .option('--ui', 'live terminal view')
     .option('--no-ui', 'plain progress lines')
+    .option('--stall-timeout <duration>', STALL_HELP, DEFAULT_STALL_TIMEOUT)
     .action(async (trace: string, o) => {
       code = await cmdReplay(trace, o, io);
     });
@@ -273,6 +279,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   const seed = parseIntArg('--seed', String(o.seed), 0);
   if (o.ops !== undefined && o.time !== undefined) throw new UsageError('give either --ops or --time, not both');
   const timeBudgetMs = o.time !== undefined ? parseDuration(String(o.time)) : undefined;
+  const stallTimeoutMs = parseDuration(String(o.stallTimeout), '--stall-timeout', true);
   const ops = o.ops !== undefined ? parseIntArg('--ops', String(o.ops), 1) : timeBudgetMs !== undefined ? Number.MAX_SAFE_INTEGER : 5000;
   const base = scenarioByName(String(o.scenario));
   const shards = o.shards !== undefined ? parseIntArg('--shards', String(o.shards), 1, MAX_SHARDS) : base.shards;
@@ -307,6 +314,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
       keepGoing: Boolean(o.keepGoing),
       target,
       timeBudgetMs,
+      stallTimeoutMs,
       tracePath,
       onEvent: report === 'console' ? makeEventSink(io, live, color) : undefined,
       shouldStop: intr.stop,
@@ -324,6 +332,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
 }
 
 async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
+  const stallTimeoutMs = parseDuration(String(o.stallTimeout), '--stall-timeout', true);
   const trace = loadTrace(tracePath);
   const outDir = resolve(outDirOption(o.out) ?? join(resolve(tracePath, '..'), 'replay'));
   makeOutputDir(outDir);
@@ -343,17 +352,18 @@ async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io):
   const color = io.isTTY && !io.ci;
   const intr = interruptFlag();
   try {
-    return await replayAndReport(trace, outDir, intr.stop, io, live, color);
+    return await replayAndReport(trace, outDir, intr.stop, stallTimeoutMs, io, live, color);
   } finally {
     intr.dispose();
   }
 }
 
-async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => boolean, io: Io, live: boolean, color: boolean): Promise<number> {
+async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => boolean, stallTimeoutMs: number, io: Io, live: boolean, color: boolean): Promise<number> {
   const result = await replayTrace(trace, {
     tracePath: join(outDir, 'trace.ndjson'),
     onEvent: makeEventSink(io, live, color),
     shouldStop: stop,
+    stallTimeoutMs,
   });
   const written = writeReport(outDir, result);
   for (const l of renderSummary(result, makeChalk(color))) io.out(l);

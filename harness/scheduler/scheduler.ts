@@ -139,6 +139,8 @@ export class DeterministicScheduler implements Executor {
   private onReport: (() => void) | undefined;
   readonly log = new DecisionLog();
   decisions = 0;
+  /** Called at every decision (the runner's stall watchdog); never part of what is decided. */
+  heartbeat: (() => void) | undefined;
   private readonly labelHits = new Map<string, number>();
 
   // ------------------------------------------------------------ Executor
@@ -223,6 +225,11 @@ export class DeterministicScheduler implements Executor {
     });
   }
 
+  /** The task running now, if any (between its resumption and its next yield). */
+  get runningTask(): string | undefined {
+    return this.current?.name;
+  }
+
   readyTasks(): Task[] {
     return this.tasks.filter((t) => t.state === 'ready');
   }
@@ -237,6 +244,7 @@ export class DeterministicScheduler implements Executor {
       const t = source.next(ready, this.lastRun);
       this.log.push(t.code);
       this.decisions += 1;
+      this.heartbeat?.();
       await this.runOne(t);
     }
     this.prune();
@@ -249,6 +257,7 @@ export class DeterministicScheduler implements Executor {
       if (ready.length === 0) return true;
       const t = source.next(ready, this.lastRun);
       this.log.push(t.code);
+      this.heartbeat?.();
       await this.runOne(t);
     }
     return this.readyTasks().length === 0;

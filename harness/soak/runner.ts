@@ -8,6 +8,7 @@ import type { Step } from '../stream/step.ts';
 import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts';
 import { TRACE_FORMAT, TRACE_FORMAT_V1, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
 import { SoakSession, TargetCrashError, type DivergenceReport, type SessionConfig } from './session.ts';
+import { startStallWatchdog, type StallKind } from './stallWatchdog.ts';
 import { VERSION } from '../version.ts';
 
 export type Verdict = 'pass' | 'divergence' | 'error' | 'interrupted';
@@ -69,6 +70,12 @@ export interface RunConfig {
   readonly buildTarget?: SessionConfig['buildTarget'];
   /** See SessionConfig.snapshotsInBackground (replay: from the trace's format). */
   readonly snapshotsInBackground?: boolean;
+  /**
+   * Wall-clock ms without a scheduler decision or a new step after which the run is stuck in code
+   * that never yields, and ends as an error with its trace and report (stallWatchdog.ts). Unset
+   * or 0: no watchdog (such a run can then only be killed).
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 /** Longest stretch of steps without an event-loop turn (signals wait for one). */
@@ -112,7 +119,7 @@ export async function runSoak(cfg: RunConfig): Promise<RunResult> {
 /** Replay a loaded trace's concrete steps and decisions. */
 export async function replayTrace(
   trace: LoadedTrace,
-  opts: Pick<RunConfig, 'tracePath' | 'onEvent' | 'shouldStop' | 'progressEvery' | 'buildTarget'> = {},
+  opts: Pick<RunConfig, 'tracePath' | 'onEvent' | 'shouldStop' | 'progressEvery' | 'buildTarget' | 'stallTimeoutMs'> = {},
 ): Promise<RunResult> {
   const h = trace.header;
   const scenario: Scenario = { ...h.scenarioSpec, shards: h.options.shards };
@@ -158,19 +165,56 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
   writer?.header(header);
   cfg.onEvent?.({ type: 'start', header });
-  const divergences: DivergenceReport[] = [];
-  let steps = 0;
-  let verdict: Verdict = 'pass';
+  const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, interrupted: false, abandoned: false };
+  const watchdog = cfg.stallTimeoutMs ? startStallWatchdog(cfg.stallTimeoutMs) : undefined;
+  if (watchdog === undefined) return finishRun(cfg, header, session, writer, run, await stepLoop(cfg, header, feed, session, writer, run, now, t0), now, t0);
+  session.scheduler.heartbeat = watchdog.beat;
+  // The loop may die where it is stuck (the watchdog terminates that execution): this frame waits
+  // on the race, so it survives and ends the run either way.
+  const stalled = watchdog.stalled.then((how) => ({ stall: how }));
+  try {
+    const ended = await Promise.race([stepLoop(cfg, header, feed, session, writer, run, now, t0, watchdog.beat), stalled]);
+    if ('stall' in ended) return finishStalled(cfg, header, session, writer, run, ended.stall, now, t0);
+    return finishRun(cfg, header, session, writer, run, ended, now, t0);
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/** What the step loop and the end of the run share (the stall path reads it too). */
+interface RunState {
+  steps: number;
+  readonly divergences: DivergenceReport[];
+  verdict: Verdict;
+  /** The step being executed, until it is written to the trace. */
+  running: Step | undefined;
+  interrupted: boolean;
+  /** The run was ended by the stall watchdog: a loop that wakes up later must not go on. */
+  abandoned: boolean;
+}
+
+interface LoopEnd {
+  readonly message: string | undefined;
+  readonly errorKind: RunResult['errorKind'];
+}
+
+async function stepLoop(
+  cfg: RunConfig,
+  header: TraceHeader,
+  feed: StepFeed,
+  session: SoakSession,
+  writer: TraceWriter | undefined,
+  run: RunState,
+  now: () => number,
+  t0: number,
+  beat?: () => void,
+): Promise<LoopEnd> {
+  // Off the caller's stack: whatever the watchdog has to terminate in here, the caller survives it.
+  await Promise.resolve();
+  const { divergences } = run;
   let message: string | undefined;
   let errorKind: RunResult['errorKind'];
   const every = cfg.progressEvery ?? 250;
-  const counts = (): OptimizerCounts => {
-    const o = session.built.introspection?.optimizerStats();
-    return { started: o?.started ?? 0, finished: o?.finished ?? 0, cancelled: o?.cancelled ?? 0 };
-  };
-  const marks = () => session.built.introspection?.marks() ?? {};
-  let running: Step | undefined;
-  let interrupted = false;
   let stoppedAtDivergence = false;
   // Signal handlers run only when the event loop gets a turn; steps run in microtasks. A turn at
   // least every 20 ms (wall time, outside the simulation) lets Ctrl-C stop the run promptly.
@@ -179,28 +223,30 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     for (;;) {
       if (writer?.failure !== undefined) break; // the header, or the last tick's flush, failed
       if (cfg.shouldStop?.()) {
-        verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
+        run.verdict = divergences.length > 0 ? 'divergence' : 'interrupted';
         message = 'interrupted';
-        interrupted = true;
+        run.interrupted = true;
         break;
       }
       if (cfg.timeBudgetMs !== undefined && now() - t0 > cfg.timeBudgetMs) {
         message = 'time budget reached';
         break;
       }
-      const next = feed.next(session, steps);
+      const next = feed.next(session, run.steps);
       if (!next) break;
-      running = next.step;
-      const outcome = await session.executeStep(next.step, steps, next.decisions);
-      running = undefined;
-      writer?.step({ n: steps, ...next.step, d: outcome.decisions } as never);
-      steps += 1;
+      beat?.();
+      run.running = next.step;
+      const outcome = await session.executeStep(next.step, run.steps, next.decisions);
+      if (run.abandoned) return { message: undefined, errorKind: undefined };
+      run.running = undefined;
+      writer?.step({ n: run.steps, ...next.step, d: outcome.decisions } as never);
+      run.steps += 1;
       for (const d of outcome.divergences) {
         divergences.push(d);
         cfg.onEvent?.({ type: 'divergence', divergence: d });
       }
       if (outcome.divergences.length > 0) {
-        verdict = 'divergence';
+        run.verdict = 'divergence';
         // A hang leaves the target's tasks stuck for good: no later step can run, even with --keep-going.
         const hung = outcome.divergences.some((d) => d.kind === 'hang');
         if (hung || !cfg.keepGoing || divergences.length >= MAX_DIVERGENCES) {
@@ -209,14 +255,15 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
         }
       }
       if (writer?.failure !== undefined) break; // reported after the loop
-      const tick = steps % every === 0;
+      const tick = run.steps % every === 0;
       if (tick) {
         writer?.flush();
-        cfg.onEvent?.({ type: 'progress', steps, total: header.options.ops, marks: marks(), optimizer: counts() });
+        cfg.onEvent?.({ type: 'progress', steps: run.steps, total: header.options.ops, marks: marksOf(session), optimizer: countsOf(session) });
       }
       if (tick || now() - lastTurn >= TURN_EVERY_MS) {
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));
+        if (run.abandoned) return { message: undefined, errorKind: undefined };
         lastTurn = now();
       }
     }
@@ -225,21 +272,23 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     // replay of the trace does the same.
     if (!stoppedAtDivergence && writer?.failure === undefined) {
       const hang = await session.finishSnapshot();
+      if (run.abandoned) return { message: undefined, errorKind: undefined };
       if (hang) {
         divergences.push(hang);
         cfg.onEvent?.({ type: 'divergence', divergence: hang });
-        verdict = 'divergence';
+        run.verdict = 'divergence';
       }
     }
   } catch (e) {
-    verdict = 'error';
+    if (run.abandoned) return { message: undefined, errorKind: undefined };
+    run.verdict = 'error';
     if (e instanceof TargetCrashError) {
       errorKind = 'target';
       message = e.message;
       // The failing step goes into the trace too, so replaying the trace runs into the failure.
-      if (running !== undefined && e.stepDecisions !== undefined) {
-        writer?.step({ n: steps, ...running, d: e.stepDecisions } as never);
-        steps += 1;
+      if (run.running !== undefined && e.stepDecisions !== undefined) {
+        writer?.step({ n: run.steps, ...run.running, d: e.stepDecisions } as never);
+        run.steps += 1;
       }
     } else if (e instanceof ReplayMismatchError) {
       errorKind = 'replay';
@@ -249,8 +298,47 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
       message = `internal error: ${(e as Error).stack ?? String(e)}`;
     }
   } finally {
-    await session.close().catch(() => undefined);
+    if (!run.abandoned) await session.close().catch(() => undefined);
   }
+  return { message, errorKind };
+}
+
+const countsOf = (session: SoakSession): OptimizerCounts => {
+  const o = session.built.introspection?.optimizerStats();
+  return { started: o?.started ?? 0, finished: o?.finished ?? 0, cancelled: o?.cancelled ?? 0 };
+};
+const marksOf = (session: SoakSession): Record<string, number> => session.built.introspection?.marks() ?? {};
+
+/**
+ * The run stopped making progress (stallWatchdog.ts). The step it was in goes into the trace with
+ * the decisions taken so far, the last of which ran into the stuck code, so a replay runs into it
+ * too. The target is not closed: its tasks were cut off mid-way.
+ */
+function finishStalled(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, how: StallKind, now: () => number, t0: number): RunResult {
+  run.abandoned = true;
+  const secs = (cfg.stallTimeoutMs ?? 0) / 1000;
+  const inTask = session.scheduler.runningTask;
+  const where = run.running !== undefined ? `step ${run.steps}` : `the end of the run (after step ${run.steps - 1})`;
+  const what =
+    how === 'idle'
+      ? 'everything is waiting and nothing wakes it'
+      : inTask !== undefined
+        ? `the target's task ${inTask} runs code that never yields (a loop that does not end?)`
+        : 'the harness runs code that never yields';
+  if (run.running !== undefined) {
+    writer?.step({ n: run.steps, ...run.running, d: session.scheduler.log.take() } as never);
+    run.steps += 1;
+    run.running = undefined;
+  }
+  run.verdict = 'error';
+  const message = `stuck at ${where}: no progress for ${secs} s; ${what}`;
+  return finishRun(cfg, header, session, writer, run, { message, errorKind: how === 'busy' && inTask === undefined ? 'internal' : 'target' }, now, t0);
+}
+
+function finishRun(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, end: LoopEnd, now: () => number, t0: number): RunResult {
+  const { divergences, steps } = run;
+  let { verdict } = run;
+  let { message, errorKind } = end;
   const first = divergences[0];
   writer?.verdict({
     verdict,
@@ -273,15 +361,15 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
     header,
     steps,
     divergences,
-    marks: marks(),
-    optimizer: counts(),
+    marks: marksOf(session),
+    optimizer: countsOf(session),
     strategy: session.strategy.describe(),
     decisions: session.scheduler.decisions,
     elapsedMs: now() - t0,
     ...(message ? { message } : {}),
     ...(errorKind ? { errorKind } : {}),
     ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),
-    ...(interrupted ? { interrupted: true as const } : {}),
+    ...(run.interrupted ? { interrupted: true as const } : {}),
   };
   cfg.onEvent?.({ type: 'end', result });
   return result;
