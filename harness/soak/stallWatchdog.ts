@@ -47,6 +47,8 @@ const timer = setInterval(() => {
     return;
   }
   clearInterval(timer);
+  // Decided: the ping stays queued on the main thread, and its late answer must not count.
+  pinged = false;
   const inspector = require('node:inspector');
   const session = new inspector.Session();
   session.connectToMainThread();
