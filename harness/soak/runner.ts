@@ -165,7 +165,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
   writer?.header(header);
   cfg.onEvent?.({ type: 'start', header });
-  const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, interrupted: false, abandoned: false };
+  const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, draining: false, interrupted: false, abandoned: false };
   const watchdog = cfg.stallTimeoutMs ? startStallWatchdog(cfg.stallTimeoutMs) : undefined;
   if (watchdog === undefined) return finishRun(cfg, header, session, writer, run, await stepLoop(cfg, header, feed, session, writer, run, now, t0), now, t0);
   session.scheduler.heartbeat = watchdog.beat;
@@ -191,6 +191,8 @@ interface RunState {
   interrupted: boolean;
   /** The run was ended by the stall watchdog: a loop that wakes up later must not go on. */
   abandoned: boolean;
+  /** Past the last step: a snapshot still running is being let finish. */
+  draining: boolean;
 }
 
 interface LoopEnd {
@@ -271,6 +273,7 @@ async function stepLoop(
     // written): a snapshot still running must be able to finish, or it is a hang. Seed-free, so a
     // replay of the trace does the same.
     if (!stoppedAtDivergence && writer?.failure === undefined) {
+      run.draining = true;
       const hang = await session.finishSnapshot();
       if (run.abandoned) return { message: undefined, errorKind: undefined };
       if (hang) {
@@ -318,7 +321,8 @@ function finishStalled(cfg: RunConfig, header: TraceHeader, session: SoakSession
   run.abandoned = true;
   const secs = (cfg.stallTimeoutMs ?? 0) / 1000;
   const inTask = session.scheduler.runningTask;
-  const where = run.running !== undefined ? `step ${run.steps}` : `the end of the run (after step ${run.steps - 1})`;
+  const where =
+    run.running !== undefined ? `step ${run.steps}` : run.draining ? `the end of the run (a snapshot finishing after step ${run.steps - 1})` : `the making of step ${run.steps}`;
   const what =
     how === 'idle'
       ? 'everything is waiting and nothing wakes it'

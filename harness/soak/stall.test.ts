@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { UpdateOp } from '../../model/types.ts';
+import type { ControlOp, UpdateOp } from '../../model/types.ts';
+import { scenarioByName } from '../../scenarios/catalog.ts';
 import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 import { loadTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak } from './runner.ts';
@@ -68,6 +69,36 @@ describe('a run stuck in code that never yields', () => {
       expect(clean.verdict).toBe('pass');
     },
   );
+
+  it('a background task (a snapshot) stuck beside later steps is named, and the replay gets stuck there too', async () => {
+    const stuckSnapshot = (req: TargetRequest): BuiltTarget => {
+      const built = buildTarget(req);
+      let snapshots = 0;
+      const target = new Proxy(built.target, {
+        get(t, k) {
+          if (k === 'control') {
+            return async (op: ControlOp) => {
+              if (op.kind === 'snapshot' && ++snapshots === 2) {
+                await req.executor.yield('planted');
+                for (;;);
+              }
+              return t.control(op);
+            };
+          }
+          const v = Reflect.get(t, k);
+          return typeof v === 'function' ? v.bind(t) : v;
+        },
+      });
+      return { ...built, target };
+    };
+    const path = fresh('snapshot');
+    const r = await runSoak(runConfig({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot }));
+    expect(r.verdict).toBe('error');
+    expect(r.message).toMatch(/^stuck at step \d+: no progress for 0\.3 s; the target's task snapshot runs code that never yields/);
+    const again = await replayTrace(loadTrace(path), { stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot });
+    expect(again.message).toBe(r.message);
+    expect(again.steps).toBe(r.steps);
+  });
 
   it('a task that waits for ever with nothing to wake it ends as a target error too', async () => {
     const path = fresh('idle');
