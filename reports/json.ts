@@ -20,6 +20,8 @@ export interface ReportJson {
   readonly schedulerDecisions: number;
   readonly trace?: string;
   readonly message?: string;
+  /** A replay's: how the recorded run ended (its trace's verdict line). */
+  readonly recorded?: { readonly verdict: string; readonly steps: number; readonly divergence?: { readonly kind: string; readonly step: number }; readonly message?: string };
 }
 
 export interface DivergenceJson {
@@ -71,5 +73,6 @@ export function toReportJson(r: RunResult): ReportJson {
     schedulerDecisions: r.decisions,
     ...(r.tracePath ? { trace: r.tracePath } : {}),
     ...(r.message ? { message: r.message } : {}),
+    ...(r.recorded ? { recorded: r.recorded } : {}),
   };
 }

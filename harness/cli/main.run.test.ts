@@ -86,7 +86,12 @@ describe('soak run: --time', () => {
     expect(JSON.parse(lines[lines.length - 1])).toEqual({ verdict: 'pass', steps: rep.opsExecuted, message: 'time budget reached' });
     const again = soak(['replay', join(out, 'trace.ndjson'), '--out', join(out, 'replay'), '--no-ui']);
     expect(again.status, again.stderr).toBe(0);
-    expect(readJson(join(out, 'replay', 'report.json')).opsExecuted).toBe(rep.opsExecuted);
+    const replayed = readJson(join(out, 'replay', 'report.json'));
+    expect(replayed.opsExecuted).toBe(rep.opsExecuted);
+    // The replay ran the recorded steps, no budget: it says how the recorded run ended.
+    expect(replayed.message).toBeUndefined();
+    expect(replayed.recorded).toEqual({ verdict: 'pass', steps: rep.opsExecuted, message: 'time budget reached' });
+    expect(again.stdout).toContain(`recorded run: pass after ${rep.opsExecuted} steps (time budget reached)`);
   });
 });
 

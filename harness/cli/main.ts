@@ -369,6 +369,11 @@ async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => b
   for (const l of renderSummary(result, makeChalk(color))) io.out(l);
   const recorded = trace.verdict?.divergence;
   const got = result.divergences[0];
+  // How the recorded run ended, when that was not a divergence (a pass, a time budget, Ctrl-C, an error).
+  if (trace.verdict !== undefined && !recorded) {
+    const v = trace.verdict;
+    io.out(`  recorded run: ${v.verdict} after ${v.steps} steps${v.message !== undefined ? ` (${oneLine(String(v.message))})` : ''}`);
+  }
   if (recorded) {
     const same = got !== undefined && got.kind === recorded.kind && got.step === recorded.step;
     io.out(

@@ -31,6 +31,7 @@ function stable(r: RunResult): Record<string, unknown> {
   const j: Record<string, unknown> = { ...toReportJson(r) };
   for (const f of TIMING_FIELDS) delete j[f];
   delete j.trace;
+  delete j.recorded; // a replay's own: how the run it replays ended
   return j;
 }
 
@@ -122,6 +123,7 @@ describe('runSoak is a pure function of seed and options', () => {
     const replay = await replayTrace(loadTrace(path));
     expect(replay.strategy).toEqual(run.strategy);
     expect(stable(replay)).toEqual(stable(run));
+    expect(toReportJson(replay).recorded).toEqual({ verdict: run.verdict, steps: run.steps });
   });
 
   it('emits start, progress and end events', async () => {

@@ -6,7 +6,7 @@ import type { Scenario } from '../../scenarios/types.ts';
 import { StreamGenerator } from '../stream/generator.ts';
 import type { Step } from '../stream/step.ts';
 import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts';
-import { TRACE_FORMAT, TRACE_FORMAT_V1, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader } from '../trace/trace.ts';
+import { TRACE_FORMAT, TRACE_FORMAT_V1, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader, type TraceVerdictLine } from '../trace/trace.ts';
 import { SoakSession, TargetCrashError, type DivergenceReport, type SessionConfig } from './session.ts';
 import { startStallWatchdog, type StallKind } from './stallWatchdog.ts';
 import { VERSION } from '../version.ts';
@@ -39,6 +39,8 @@ export interface RunResult {
   /** Why an 'error' verdict: the target failed, the trace does not replay, the trace could not be written, or a harness bug. */
   readonly errorKind?: 'target' | 'replay' | 'output' | 'internal';
   readonly tracePath?: string;
+  /** A replay's: how the recorded run ended (its trace's verdict line), e.g. "time budget reached". */
+  readonly recorded?: TraceVerdictLine;
   /** Stopped by a signal (Ctrl-C) before its steps ran out, whatever the verdict. */
   readonly interrupted?: true;
 }
@@ -143,7 +145,8 @@ export async function replayTrace(
       return { step: step as Step, decisions: expandDecisions(d) };
     },
   };
-  return drive(cfg, { ...h, options: { ...h.options, ops: trace.steps.length } }, feed);
+  const result = await drive(cfg, { ...h, options: { ...h.options, ops: trace.steps.length } }, feed);
+  return trace.verdict === undefined ? result : { ...result, recorded: trace.verdict };
 }
 
 async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
