@@ -378,6 +378,16 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(lines.length - 1, { verdict: 'maybe', steps: 60 }), lines.length, /unknown verdict "maybe"/);
   });
 
+  it.each([
+    [{ verdict: 'pass', steps: '60\u001b[31m' }, /verdict field "steps" must be a whole number/],
+    [{ verdict: 'pass' }, /verdict field "steps" must be a whole number/],
+    [{ verdict: 'pass', steps: 60, message: { text: 'x' } }, /verdict field "message" must be a string/],
+    [{ verdict: 'divergence', steps: 60, divergence: { kind: 'ghost-point', step: -1 } }, /verdict field "divergence" must be \{kind, step\}/],
+    [{ verdict: 'divergence', steps: 60, divergence: 'ghost-point' }, /verdict field "divergence" must be \{kind, step\}/],
+  ])('a verdict line %j that soak run cannot write (a replay reports it)', (line, pattern) => {
+    expectBadLine(withLine(lines.length - 1, line), lines.length, pattern);
+  });
+
   it('loadTrace of a missing file is a TraceReadError naming ENOENT crash', () => {
     expect(() => loadTrace(join(dir, "nope.ndjson"))).toThrow(TraceReadError);
     expect(() => loadTrace(join(dir, 'nope.ndjson'))).toThrow(/ENOENT/);

@@ -280,6 +280,13 @@ export function parseTrace(text: string): LoadedTrace {
       if (!['pass', 'divergence', 'error', 'interrupted'].includes(obj.verdict as string)) {
         throw new TraceFormatError(i + 1, `unknown verdict ${JSON.stringify(obj.verdict)}`);
       }
+      // A replay reports the recorded verdict line: only the shape `soak run` writes.
+      if (!Number.isSafeInteger(obj.steps) || (obj.steps as number) < 0) throw new TraceFormatError(i + 1, 'verdict field "steps" must be a whole number');
+      if (obj.message !== undefined && typeof obj.message !== 'string') throw new TraceFormatError(i + 1, 'verdict field "message" must be a string');
+      const dv = obj.divergence;
+      if (dv !== undefined && !(isObj(dv) && typeof dv.kind === 'string' && Number.isSafeInteger(dv.step) && (dv.step as number) >= 0)) {
+        throw new TraceFormatError(i + 1, 'verdict field "divergence" must be {kind, step}');
+      }
       verdict = obj as unknown as TraceVerdictLine;
       break;
     }
