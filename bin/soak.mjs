@@ -13,6 +13,11 @@ const io = {
   isTTY: Boolean(process.stderr.isTTY),
   ci: process.env.CI === 'true' || process.env.CI === '1',
 };
+// Node ends a process whose event loop ran dry with the command still awaiting (exit 13): only a
+// target that waits for ever with the stall watchdog off (--stall-timeout 0) gets here.
+process.on('exit', (code) => {
+  if (code === 13) process.stderr.write('soak: the run stopped with nothing left to run (a target waiting for ever?); no report was written, the trace keeps its whole lines so far. Run with --stall-timeout to end such a run with a report.\n');
+});
 try {
   const code = await main(process.argv.slice(2), io);
   process.exitCode = code;
@@ -20,3 +25,11 @@ try {
   process.stderr.write(`soak: internal error: ${e && e.stack ? e.stack : e}\n`);
   process.exitCode = 3;
 }
+// The command is done. A target cut off by the stall watchdog may still hold timers or sockets that
+// keep the process alive: once stdout and stderr have drained, end it. A process with nothing left
+// running has exited long before this (the timer does not hold it).
+const endIfStillHere = () => {
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(endIfStillHere, 500).unref();
+  else process.exit();
+};
+setTimeout(endIfStillHere, 2000).unref();

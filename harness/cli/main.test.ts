@@ -68,6 +68,8 @@ describe('soak run: bad input exits 2 with one clear line', () => {
     [['--ops', '10', '--time', '5s'], /give either --ops or --time, not both/],
     [['--stall-timeout', 'soon'], /--stall-timeout must look like 30s, 10m or 1h, got 'soon'/],
     [['--stall-timeout', '-1s'], /--stall-timeout must look like 30s, 10m or 1h, got '-1s'/],
+    [['--stall-timeout', '500ms'], /--stall-timeout must be 0 \(off\) or at least 1s, got '500ms'/],
+    [['--stall-timeout', '0.0001ms'], /--stall-timeout must be 0 \(off\) or at least 1s/],
     [['--strategy', 'nope'], /unknown strategy 'nope'/],
   ])('%j', (args, pattern) => {
     const r = soak(['run', ...args, '--out', join(dir, 'bad')]);

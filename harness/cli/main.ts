@@ -40,6 +40,18 @@ export function parseDuration(v: string, flag = '--time', zeroAllowed = false): 
 
 /** Default of --stall-timeout: a step takes about a millisecond, a scheduler decision microseconds. */
 export const DEFAULT_STALL_TIMEOUT = '30s';
+/**
+ * The shortest --stall-timeout: GC pauses and the largest steps leave up to ~0.2 s between two
+ * heartbeats of a healthy run (20,000-step runs of four scenarios, and 8 shards x 8 readers).
+ */
+const MIN_STALL_TIMEOUT_MS = 1000;
+
+/** --stall-timeout: 0 (off) or at least a second. */
+function parseStallTimeout(v: unknown): number {
+  const ms = parseDuration(String(v), '--stall-timeout', true);
+  if (ms !== 0 && ms < MIN_STALL_TIMEOUT_MS) throw new UsageError(`--stall-timeout must be 0 (off) or at least 1s, got '${v}'`);
+  return ms;
+}
 const STALL_HELP = `end the run as an error (with its trace and report) when it makes no progress for this long, e.g. stuck in a loop that never yields; 0 = never`;
 
 interface Io {
@@ -279,7 +291,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
   const seed = parseIntArg('--seed', String(o.seed), 0);
   if (o.ops !== undefined && o.time !== undefined) throw new UsageError('give either --ops or --time, not both');
   const timeBudgetMs = o.time !== undefined ? parseDuration(String(o.time)) : undefined;
-  const stallTimeoutMs = parseDuration(String(o.stallTimeout), '--stall-timeout', true);
+  const stallTimeoutMs = parseStallTimeout(o.stallTimeout);
   const ops = o.ops !== undefined ? parseIntArg('--ops', String(o.ops), 1) : timeBudgetMs !== undefined ? Number.MAX_SAFE_INTEGER : 5000;
   const base = scenarioByName(String(o.scenario));
   const shards = o.shards !== undefined ? parseIntArg('--shards', String(o.shards), 1, MAX_SHARDS) : base.shards;
@@ -332,7 +344,7 @@ async function cmdRun(o: Record<string, unknown>, io: Io): Promise<number> {
 }
 
 async function cmdReplay(tracePath: string, o: Record<string, unknown>, io: Io): Promise<number> {
-  const stallTimeoutMs = parseDuration(String(o.stallTimeout), '--stall-timeout', true);
+  const stallTimeoutMs = parseStallTimeout(o.stallTimeout);
   const trace = loadTrace(tracePath);
   const outDir = resolve(outDirOption(o.out) ?? join(resolve(tracePath, '..'), 'replay'));
   makeOutputDir(outDir);

@@ -168,7 +168,7 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   const writer = cfg.tracePath ? new TraceWriter(cfg.tracePath) : undefined;
   writer?.header(header);
   cfg.onEvent?.({ type: 'start', header });
-  const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, draining: false, interrupted: false, abandoned: false };
+  const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, phase: 'steps', interrupted: false, abandoned: false };
   const watchdog = cfg.stallTimeoutMs ? startStallWatchdog(cfg.stallTimeoutMs) : undefined;
   if (watchdog === undefined) return finishRun(cfg, header, session, writer, run, await stepLoop(cfg, header, feed, session, writer, run, now, t0), now, t0);
   session.scheduler.heartbeat = watchdog.beat;
@@ -194,8 +194,8 @@ interface RunState {
   interrupted: boolean;
   /** The run was ended by the stall watchdog: a loop that wakes up later must not go on. */
   abandoned: boolean;
-  /** Past the last step: a snapshot still running is being let finish. */
-  draining: boolean;
+  /** Where the run is: its steps, letting a snapshot still running finish, closing the target. */
+  phase: 'steps' | 'draining' | 'closing';
 }
 
 interface LoopEnd {
@@ -276,7 +276,7 @@ async function stepLoop(
     // written): a snapshot still running must be able to finish, or it is a hang. Seed-free, so a
     // replay of the trace does the same.
     if (!stoppedAtDivergence && writer?.failure === undefined) {
-      run.draining = true;
+      run.phase = 'draining';
       const hang = await session.finishSnapshot();
       if (run.abandoned) return { message: undefined, errorKind: undefined };
       if (hang) {
@@ -304,6 +304,7 @@ async function stepLoop(
       message = `internal error: ${(e as Error).stack ?? String(e)}`;
     }
   } finally {
+    run.phase = 'closing';
     if (!run.abandoned) await session.close().catch(() => undefined);
   }
   return { message, errorKind };
@@ -317,29 +318,46 @@ const marksOf = (session: SoakSession): Record<string, number> => session.built.
 
 /**
  * The run stopped making progress (stallWatchdog.ts). The step it was in goes into the trace with
- * the decisions taken so far, the last of which ran into the stuck code, so a replay runs into it
- * too. The target is not closed: its tasks were cut off mid-way.
+ * its decisions (those taken so far when its tasks were not done: the last of them ran into the
+ * stuck code), so a replay runs into it too; divergences it had found stay in the report. The target
+ * is not closed: its tasks were cut off mid-way.
  */
 function finishStalled(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, how: StallKind, now: () => number, t0: number): RunResult {
   run.abandoned = true;
   const secs = (cfg.stallTimeoutMs ?? 0) / 1000;
   const inTask = session.scheduler.runningTask;
   const where =
-    run.running !== undefined ? `step ${run.steps}` : run.draining ? `the end of the run (a snapshot finishing after step ${run.steps - 1})` : `the making of step ${run.steps}`;
+    run.running !== undefined
+      ? `step ${run.steps}`
+      : run.phase === 'draining'
+        ? `the end of the run (a snapshot finishing after step ${run.steps - 1})`
+        : run.phase === 'closing'
+          ? 'the end of the run (closing the target)'
+          : `the making of step ${run.steps}`;
+  // A stuck target: one of its tasks runs and never yields, its close() never returns, or nothing
+  // runs and nothing the scheduler drives ever resumes (it waits on a timer or I/O of its own).
+  const targets = how === 'idle' || inTask !== undefined || run.phase === 'closing';
   const what =
-    how === 'idle'
-      ? 'everything is waiting and nothing wakes it'
-      : inTask !== undefined
-        ? `the target's task ${inTask} runs code that never yields (a loop that does not end?)`
-        : 'the harness runs code that never yields';
+    run.phase === 'closing'
+      ? "the target's close() never returns"
+      : how === 'idle'
+        ? 'no task reached a yield point: the target waits on something outside the scheduler (a timer, I/O) that never lets it go on'
+        : inTask !== undefined
+          ? `the target's task ${inTask} runs code that never yields (a loop that does not end?)`
+          : 'the harness runs code that never yields';
   if (run.running !== undefined) {
-    writer?.step({ n: run.steps, ...run.running, d: session.scheduler.log.take() } as never);
+    const inFlight = session.stepInFlight();
+    writer?.step({ n: run.steps, ...run.running, d: inFlight?.decisions ?? session.scheduler.log.take() } as never);
+    for (const d of inFlight?.divergences ?? []) {
+      run.divergences.push(d);
+      cfg.onEvent?.({ type: 'divergence', divergence: d });
+    }
     run.steps += 1;
     run.running = undefined;
   }
   run.verdict = 'error';
   const message = `stuck at ${where}: no progress for ${secs} s; ${what}`;
-  return finishRun(cfg, header, session, writer, run, { message, errorKind: how === 'busy' && inTask === undefined ? 'internal' : 'target' }, now, t0);
+  return finishRun(cfg, header, session, writer, run, { message, errorKind: targets ? 'target' : 'internal' }, now, t0);
 }
 
 function finishRun(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, end: LoopEnd, now: () => number, t0: number): RunResult {

@@ -108,6 +108,9 @@ export class SoakSession {
 
   /** Execute one step; `decisions` replays recorded scheduler choices instead of the strategy. */
   async executeStep(step: Step, n: number, decisions?: readonly string[]): Promise<StepOutcome> {
+    // First thing: a stall anywhere in the step must not find the previous step's record.
+    const inFlight: StepInFlight = { decisions: undefined, found: [], analysing: undefined };
+    this.inFlight = inFlight;
     const s = this.scheduler;
     const tasks: Task[] = [];
     /** A snapshot this step starts in the background, once its own tasks are done (trace@2). */
@@ -144,7 +147,7 @@ export class SoakSession {
     }
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
     const replay = decisions ? new ReplaySource(decisions, this.strategy) : undefined;
-    const divergences: DivergenceReport[] = [];
+    const divergences = inFlight.found;
     const crash = (): TargetCrashError | undefined => {
       for (const t of tasks) {
         if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${this.taskName(t)}): ${describeError(t.error)}`);
@@ -168,6 +171,7 @@ export class SoakSession {
       return { decisions: log, divergences };
     }
     const decisionLog = s.log.take();
+    inFlight.decisions = decisionLog;
     try {
       const crashed = crash();
       if (crashed) throw crashed;
@@ -179,16 +183,16 @@ export class SoakSession {
 
       if (updateExpected && updateActual) {
         const d = checkUpdateResult(updateExpected, updateActual);
-        if (d) divergences.push(await this.analyse(d, n, step, 'update', undefined));
+        if (d) divergences.push(await this.analysed(inFlight, d, n, step, 'update', undefined));
       }
       if (step.t === 'read') {
         const d = checkRead(step.op, this.model, readActual[0]!);
-        if (d) divergences.push(await this.analyse(d, n, step, 0, step.op));
+        if (d) divergences.push(await this.analysed(inFlight, d, n, step, 0, step.op));
       } else if (step.t === 'overlap') {
         const touched = touchedIds(before!, this.model); // once per update, not once per read
         for (let i = 0; i < step.reads.length; i++) {
           const d = checkOverlappedRead(step.reads[i], before!, this.model, readActual[i]!, touched);
-          if (d) divergences.push(await this.analyse(d, n, step, i, step.reads[i]));
+          if (d) divergences.push(await this.analysed(inFlight, d, n, step, i, step.reads[i]));
         }
       }
       return { decisions: decisionLog, divergences };
@@ -225,6 +229,26 @@ export class SoakSession {
     const crashed = this.scheduler.crashedBackground();
     if (crashed.length > 0) throw new TargetCrashError(`background task ${this.taskName(crashed[0])} failed by the end of the run: ${describeError(crashed[0].error)}`);
     return undefined;
+  }
+
+  /**
+   * What a run ended mid-step by the stall watchdog can still report of the step: the decisions it
+   * recorded (its own, once its tasks were done; before that, those taken so far, the last of which
+   * ran into the stuck code) and the divergences it found, one still being analysed included.
+   */
+  stepInFlight(): { decisions: string; divergences: DivergenceReport[] } | undefined {
+    const f = this.inFlight;
+    if (f === undefined) return undefined;
+    return { decisions: f.decisions ?? this.scheduler.log.take(), divergences: f.analysing ? [...f.found, f.analysing] : [...f.found] };
+  }
+  private inFlight: StepInFlight | undefined;
+
+  /** analyse, with the divergence on record while it runs (its probes could get stuck). */
+  private async analysed(f: StepInFlight, d: Divergence, n: number, step: Step, source: 'update' | number, read: ReadOp | undefined): Promise<DivergenceReport> {
+    f.analysing = this.report(d, n, step, source);
+    const r = await this.analyse(d, n, step, source, read);
+    f.analysing = undefined;
+    return r;
   }
 
   /** A task's name; a snapshot's names the step that started it (it fails wherever it is running). */
@@ -292,6 +316,13 @@ export class SoakSession {
   async close(): Promise<void> {
     await this.target.close();
   }
+}
+
+interface StepInFlight {
+  /** The step's recorded decisions, once its tasks are done. */
+  decisions: string | undefined;
+  readonly found: DivergenceReport[];
+  analysing: DivergenceReport | undefined;
 }
 
 /** Scheduler decisions background work gets to settle: the quiet re-check, a snapshot at the end. */

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ControlOp, UpdateOp } from '../../model/types.ts';
+import { ReferenceModel } from '../../model/reference.ts';
+import type { ControlOp, ReadOp, ReadResult, UpdateOp } from '../../model/types.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 import { loadTrace } from '../trace/trace.ts';
@@ -43,7 +44,8 @@ function stuckAt(at: number, how: Stuck): (req: TargetRequest) => BuiltTarget {
   };
 }
 
-const STALL_MS = 300;
+// Well above the ~0.2 s a healthy run can go between heartbeats (GC pauses, large steps).
+const STALL_MS = 1000;
 
 describe('a run stuck in code that never yields', () => {
   it.each(['sync-after-yield', 'sync-before-yield', 'microtasks'] as const)(
@@ -54,7 +56,7 @@ describe('a run stuck in code that never yields', () => {
       expect(r.verdict).toBe('error');
       expect(r.errorKind).toBe('target');
       const stuckStep = r.steps - 1;
-      expect(r.message).toBe(`stuck at step ${stuckStep}: no progress for 0.3 s; the target's task update runs code that never yields (a loop that does not end?)`);
+      expect(r.message).toBe(`stuck at step ${stuckStep}: no progress for 1 s; the target's task update runs code that never yields (a loop that does not end?)`);
       const trace = loadTrace(path);
       expect(trace.steps).toHaveLength(r.steps);
       expect(['update', 'overlap']).toContain(trace.steps[stuckStep]!.t);
@@ -94,7 +96,7 @@ describe('a run stuck in code that never yields', () => {
     const path = fresh('snapshot');
     const r = await runSoak(runConfig({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot }));
     expect(r.verdict).toBe('error');
-    expect(r.message).toMatch(/^stuck at step \d+: no progress for 0\.3 s; the target's task snapshot runs code that never yields/);
+    expect(r.message).toMatch(/^stuck at step \d+: no progress for 1 s; the target's task snapshot runs code that never yields/);
     const again = await replayTrace(loadTrace(path), { stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot });
     expect(again.message).toBe(r.message);
     expect(again.steps).toBe(r.steps);
@@ -105,8 +107,55 @@ describe('a run stuck in code that never yields', () => {
     const r = await runSoak(runConfig({ ops: 200, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: stuckAt(25, 'never-settles') }));
     expect(r.verdict).toBe('error');
     expect(r.errorKind).toBe('target');
-    expect(r.message).toBe(`stuck at step ${r.steps - 1}: no progress for 0.3 s; everything is waiting and nothing wakes it`);
+    expect(r.message).toBe(
+      `stuck at step ${r.steps - 1}: no progress for 1 s; no task reached a yield point: the target waits on something outside the scheduler (a timer, I/O) that never lets it go on`,
+    );
     expect(loadTrace(path).steps).toHaveLength(r.steps);
+  });
+
+  it('a stall while a divergence is being analysed keeps the divergence and the step\'s own decisions, so the replay gets there too', async () => {
+    /** The model as a target, except that from its 30th read on one retrieve loses its points, and the read after it never returns. */
+    class WrongThenStuck extends ReferenceModel {
+      private reads = 0;
+      private wrong = false;
+      override async read(op: ReadOp): Promise<ReadResult> {
+        if (this.wrong) for (;;);
+        const r = await super.read(op);
+        if (++this.reads >= 30 && r.kind === 'retrieve' && r.points.length > 0) {
+          this.wrong = true;
+          return { ...r, points: [] };
+        }
+        return r;
+      }
+    }
+    const build = (req: TargetRequest): BuiltTarget => ({ target: new WrongThenStuck(req.spec), scheduled: false });
+    const path = fresh('analysing');
+    // No overlapping readers: the read after the wrong one is the divergence's first probe.
+    const r = await runSoak(runConfig({ ops: 300, readers: 0, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: build }));
+    expect(r.verdict).toBe('error');
+    expect(r.divergences).toHaveLength(1);
+    const d = r.divergences[0]!;
+    expect(d.step).toBe(r.steps - 1); // found in the step the run got stuck in, while probing it
+    expect(r.message).toMatch(new RegExp(`^stuck at step ${d.step}: no progress for 1 s; the target's task probe runs code`));
+    const trace = loadTrace(path);
+    expect(trace.verdict).toEqual({ verdict: 'error', steps: r.steps, divergence: { kind: d.kind, step: d.step }, message: r.message });
+    expect(trace.steps[d.step]!.d).not.toBe('');
+    const again = await replayTrace(trace, { stallTimeoutMs: STALL_MS, buildTarget: build });
+    expect(again.message).toBe(r.message);
+    expect(again.divergences.map((x) => [x.kind, x.step])).toEqual([[d.kind, d.step]]);
+  });
+
+  it("a target whose close() never returns is named as such", async () => {
+    class StuckClose extends ReferenceModel {
+      override async close(): Promise<void> {
+        for (;;);
+      }
+    }
+    const r = await runSoak(runConfig({ ops: 50, stallTimeoutMs: STALL_MS, buildTarget: (req) => ({ target: new StuckClose(req.spec), scheduled: false }) }));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('target');
+    expect(r.steps).toBe(50);
+    expect(r.message).toBe("stuck at the end of the run (closing the target): no progress for 1 s; the target's close() never returns");
   });
 
   it('without a watchdog nothing changes: the same trace, byte for byte, as with one', async () => {

@@ -64,8 +64,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** Quiet ticks that make a stall: the timeout is checked at a tenth of its length. */
-const TICKS = 10;
+/** The watcher looks at the heartbeat at least this often, and at a tenth of the timeout if shorter. */
+const MAX_TICK_MS = 1000;
 
 /**
  * Watch the run from another thread. Undefined where this Node cannot (no worker threads or no
@@ -79,7 +79,9 @@ export function startStallWatchdog(timeoutMs: number): StallWatchdog | undefined
   const beats = new Int32Array(shared);
   let worker: Worker;
   try {
-    worker = new Worker(WATCHER, { eval: true, workerData: { beats: shared, tickMs: Math.max(1, Math.round(timeoutMs / TICKS)), ticks: TICKS } });
+    // A tick stays well inside setInterval's range (2^31 - 1 ms) whatever the timeout.
+    const tickMs = Math.max(1, Math.min(MAX_TICK_MS, Math.round(timeoutMs / 10)));
+    worker = new Worker(WATCHER, { eval: true, workerData: { beats: shared, tickMs, ticks: Math.ceil(timeoutMs / tickMs) } });
   } catch {
     return undefined;
   }
