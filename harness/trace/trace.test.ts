@@ -328,6 +328,18 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(d, { ...u, op: { ...u.op, points: [{ ...u.op.points[0], id: -3 }] } }), d + 1, /valid id/);
   });
 
+  it('an id in a spelling soak run never writes: another UUID form (Qdrant reads it as the same id, the model would not), or -0', () => {
+    const i = findStep((s) => s.t === 'read');
+    const retrieve = (ids: unknown[]): Json => ({ ...stepAt(i), op: { kind: 'retrieve', ids, withVectors: false } });
+    const canonical = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
+    expect(parseTrace(withLine(i, retrieve([canonical, 0, 7]))).steps[i - 1].op.ids).toEqual([canonical, 0, 7]);
+    for (const bad of ['3F2B8C1E-9A4D-4E6F-8B7A-1C2D3E4F5A6B', '3f2b8c1e9a4d4e6f8b7a1c2d3e4f5a6b', '3f2b8c1e9a4d4e6f8b7a1c2d3e4f5a6b1234', '------------------------------------']) {
+      expectBadLine(withLine(i, retrieve([bad])), i + 1, /retrieve\.ids has a bad id/);
+    }
+    // JSON.stringify writes -0 as 0: put it in the raw line.
+    expectBadLine(withLine(i, JSON.stringify(retrieve([7])).replace('"ids":[7]', '"ids":[-0]')), i + 1, /bad id -?0/);
+  });
+
   it('a malformed filter condition names what is wrong (it never reaches the model or the engine)', () => {
     const r = findStep((s) => s.t === 'read');
     const count = (filter: unknown): Json => ({ ...stepAt(r), op: { kind: 'count', filter } });

@@ -5,8 +5,16 @@ import type { VectorParams } from '../../model/types.ts';
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/**
+ * An unsigned integer or a UUID in the hyphenated lowercase form `soak run` writes. Qdrant reads
+ * other spellings of a UUID (no hyphens, capitals) as the same id, which the model's opaque strings
+ * would not; `-0` is no unsigned integer.
+ */
 function isId(x: unknown): boolean {
-  return (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) || (typeof x === 'string' && /^[0-9a-f-]{36}$/.test(x));
+  return (
+    (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && !Object.is(x, -0)) ||
+    (typeof x === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(x))
+  );
 }
 
 function checkIds(x: unknown, what: string): string | undefined {
