@@ -169,19 +169,31 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   writer?.header(header);
   cfg.onEvent?.({ type: 'start', header });
   const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, phase: 'steps', interrupted: false, abandoned: false };
+  const d: Driven = { cfg, header, feed, session, writer, run, now, t0 };
   const watchdog = cfg.stallTimeoutMs ? startStallWatchdog(cfg.stallTimeoutMs) : undefined;
-  if (watchdog === undefined) return finishRun(cfg, header, session, writer, run, await stepLoop(cfg, header, feed, session, writer, run, now, t0), now, t0);
+  if (watchdog === undefined) return finishRun(d, await stepLoop(d));
   session.scheduler.heartbeat = watchdog.beat;
   // The loop may die where it is stuck (the watchdog terminates that execution): this frame waits
   // on the race, so it survives and ends the run either way.
   const stalled = watchdog.stalled.then((how) => ({ stall: how }));
   try {
-    const ended = await Promise.race([stepLoop(cfg, header, feed, session, writer, run, now, t0, watchdog.beat), stalled]);
-    if ('stall' in ended) return finishStalled(cfg, header, session, writer, run, ended.stall, now, t0);
-    return finishRun(cfg, header, session, writer, run, ended, now, t0);
+    const ended = await Promise.race([stepLoop(d, watchdog.beat), stalled]);
+    return 'stall' in ended ? finishStalled(d, ended.stall) : finishRun(d, ended);
   } finally {
     watchdog.dispose();
   }
+}
+
+/** One run being driven: what the step loop and the ways a run ends share. */
+interface Driven {
+  readonly cfg: RunConfig;
+  readonly header: TraceHeader;
+  readonly feed: StepFeed;
+  readonly session: SoakSession;
+  readonly writer: TraceWriter | undefined;
+  readonly run: RunState;
+  readonly now: () => number;
+  readonly t0: number;
 }
 
 /** What the step loop and the end of the run share (the stall path reads it too). */
@@ -203,17 +215,7 @@ interface LoopEnd {
   readonly errorKind: RunResult['errorKind'];
 }
 
-async function stepLoop(
-  cfg: RunConfig,
-  header: TraceHeader,
-  feed: StepFeed,
-  session: SoakSession,
-  writer: TraceWriter | undefined,
-  run: RunState,
-  now: () => number,
-  t0: number,
-  beat?: () => void,
-): Promise<LoopEnd> {
+async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Driven, beat?: () => void): Promise<LoopEnd> {
   // Off the caller's stack: whatever the watchdog has to terminate in here, the caller survives it.
   await Promise.resolve();
   const { divergences } = run;
@@ -322,7 +324,8 @@ const marksOf = (session: SoakSession): Record<string, number> => session.built.
  * stuck code), so a replay runs into it too; divergences it had found stay in the report. The target
  * is not closed: its tasks were cut off mid-way.
  */
-function finishStalled(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, how: StallKind, now: () => number, t0: number): RunResult {
+function finishStalled(d: Driven, how: StallKind): RunResult {
+  const { cfg, session, writer, run } = d;
   run.abandoned = true;
   const secs = (cfg.stallTimeoutMs ?? 0) / 1000;
   const inTask = session.scheduler.runningTask;
@@ -348,19 +351,19 @@ function finishStalled(cfg: RunConfig, header: TraceHeader, session: SoakSession
   if (run.running !== undefined) {
     const inFlight = session.stepInFlight();
     writer?.step({ n: run.steps, ...run.running, d: inFlight?.decisions ?? session.scheduler.log.take() } as never);
-    for (const d of inFlight?.divergences ?? []) {
-      run.divergences.push(d);
-      cfg.onEvent?.({ type: 'divergence', divergence: d });
+    for (const div of inFlight?.divergences ?? []) {
+      run.divergences.push(div);
+      cfg.onEvent?.({ type: 'divergence', divergence: div });
     }
     run.steps += 1;
     run.running = undefined;
   }
   run.verdict = 'error';
   const message = `stuck at ${where}: no progress for ${secs} s; ${what}`;
-  return finishRun(cfg, header, session, writer, run, { message, errorKind: targets ? 'target' : 'internal' }, now, t0);
+  return finishRun(d, { message, errorKind: targets ? 'target' : 'internal' });
 }
 
-function finishRun(cfg: RunConfig, header: TraceHeader, session: SoakSession, writer: TraceWriter | undefined, run: RunState, end: LoopEnd, now: () => number, t0: number): RunResult {
+function finishRun({ cfg, header, session, writer, run, now, t0 }: Driven, end: LoopEnd): RunResult {
   const { divergences, steps } = run;
   let { verdict } = run;
   let { message, errorKind } = end;

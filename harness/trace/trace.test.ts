@@ -332,7 +332,7 @@ describe('parseTrace names the first bad line', () => {
     const i = findStep((s) => s.t === 'read');
     const retrieve = (ids: unknown[]): Json => ({ ...stepAt(i), op: { kind: 'retrieve', ids, withVectors: false } });
     const canonical = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
-    expect(parseTrace(withLine(i, retrieve([canonical, 0, 7]))).steps[i - 1].op.ids).toEqual([canonical, 0, 7]);
+    expect((parseTrace(withLine(i, retrieve([canonical, 0, 7]))).steps[i - 1].op as Json).ids).toEqual([canonical, 0, 7]);
     for (const bad of ['3F2B8C1E-9A4D-4E6F-8B7A-1C2D3E4F5A6B', '3f2b8c1e9a4d4e6f8b7a1c2d3e4f5a6b', '3f2b8c1e9a4d4e6f8b7a1c2d3e4f5a6b1234', '------------------------------------']) {
       expectBadLine(withLine(i, retrieve([bad])), i + 1, /retrieve\.ids has a bad id/);
     }
