@@ -20,6 +20,8 @@ export interface ReportJson {
   readonly schedulerDecisions: number;
   readonly trace?: string;
   readonly message?: string;
+  /** A replay's: the failed step it went on past with the run's strategy (RunResult.wentOn). */
+  readonly wentOn?: { readonly step: number; readonly decisions: number };
   /** A replay's: how the recorded run ended (its trace's verdict line). */
   readonly recorded?: { readonly verdict: string; readonly steps: number; readonly divergence?: { readonly kind: string; readonly step: number }; readonly message?: string };
 }
@@ -74,5 +76,6 @@ export function toReportJson(r: RunResult): ReportJson {
     ...(r.tracePath ? { trace: r.tracePath } : {}),
     ...(r.message ? { message: r.message } : {}),
     ...(r.recorded ? { recorded: r.recorded } : {}),
+    ...(r.wentOn ? { wentOn: r.wentOn } : {}),
   };
 }

@@ -386,6 +386,10 @@ async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => b
     const v = trace.verdict;
     io.out(`  recorded run: ${v.verdict} after ${v.steps} steps${v.message !== undefined ? ` (${oneLine(String(v.message))})` : ''}`);
   }
+  if (result.wentOn) {
+    const { step, decisions } = result.wentOn;
+    io.out(`  step ${step}, where the recorded run failed, did not fail here: the replay went on past its recorded decisions with ${decisions} of the run's strategy`);
+  }
   if (recorded) {
     const same = got !== undefined && got.kind === recorded.kind && got.step === recorded.step;
     io.out(

@@ -100,13 +100,25 @@ export class ReplaySource implements DecisionSource {
   constructor(
     private readonly codes: readonly string[],
     private readonly shadow?: Strategy,
+    /**
+     * Past the last recorded decision, go on with the shadow's own picks instead of failing: the
+     * step where a recorded run crashed or got stuck, replayed against a target that no longer does.
+     * The shadow has seen every decision, so it picks what the run's strategy would have picked.
+     */
+    private readonly goOn = false,
   ) {}
+  /** Decisions made past the recording (with `goOn`). */
+  wentOn = 0;
   get exhausted(): boolean {
     return this.i >= this.codes.length;
   }
   next(ready: readonly Task[], lastRun?: Task): Task {
-    this.shadow?.pick(ready, lastRun);
+    const own = this.shadow?.pick(ready, lastRun);
     const code = this.codes[this.i++];
+    if (code === undefined && this.goOn && own !== undefined) {
+      this.wentOn += 1;
+      return own;
+    }
     if (code === undefined) throw new ReplayMismatchError('trace has fewer scheduler decisions than the replay needs');
     const t = ready.find((r) => r.code === code);
     if (!t) {

@@ -274,6 +274,16 @@ describe('a target that crashes mid-run', () => {
     expect(again.errorKind).toBe('target');
     expect(again.message).toBe(r.message);
     expect(again.steps).toBe(r.steps);
+    // Against a target without the crash, the failing step goes on with the run's own strategy, and
+    // the replay passes with the trace a run of as many steps on that target makes.
+    const plain = (req: TargetRequest): BuiltTarget => ({ target: new ReferenceModel(req.spec), scheduled: false });
+    const fixedPath = fresh('crash-fixed');
+    const fixed = await replayTrace(trace, { tracePath: fixedPath, buildTarget: plain });
+    expect(fixed.verdict).toBe('pass');
+    expect(fixed.steps).toBe(r.steps);
+    const cleanPath = fresh('crash-clean');
+    expect((await runSoak(cfg({ ops: r.steps, tracePath: cleanPath, buildTarget: plain }))).verdict).toBe('pass');
+    expect(traceLines(fixedPath).slice(1, -1)).toEqual(traceLines(cleanPath).slice(1, -1));
   });
 });
 

@@ -41,6 +41,11 @@ export interface RunResult {
   readonly tracePath?: string;
   /** A replay's: how the recorded run ended (its trace's verdict line), e.g. "time budget reached". */
   readonly recorded?: TraceVerdictLine;
+  /**
+   * A replay's: the step the recorded run failed in (a crash, a stall) did not fail this time, and
+   * the replay went on past its recorded decisions with the run's strategy (this many decisions).
+   */
+  readonly wentOn?: { readonly step: number; readonly decisions: number };
   /** Stopped by a signal (Ctrl-C) before its steps ran out, whatever the verdict. */
   readonly interrupted?: true;
 }
@@ -107,7 +112,7 @@ function headerFor(cfg: RunConfig): TraceHeader {
 }
 
 interface StepFeed {
-  next(session: SoakSession, n: number): { step: Step; decisions?: string[] } | undefined;
+  next(session: SoakSession, n: number): { step: Step; decisions?: string[]; goOn?: boolean } | undefined;
 }
 
 export async function runSoak(cfg: RunConfig): Promise<RunResult> {
@@ -142,7 +147,10 @@ export async function replayTrace(
       const line = trace.steps[n];
       if (!line) return undefined;
       const { n: _n, d, ...step } = line;
-      return { step: step as Step, decisions: expandDecisions(d) };
+      // The step a recorded run failed in (a crash, a stall) ends where the failure cut it off: a
+      // target that no longer fails there goes on with the run's strategy, as a new run would.
+      const failedHere = n === trace.steps.length - 1 && trace.verdict?.verdict === 'error';
+      return { step: step as Step, decisions: expandDecisions(d), ...(failedHere ? { goOn: true } : {}) };
     },
   };
   const result = await drive(cfg, { ...h, options: { ...h.options, ops: trace.steps.length } }, feed);
@@ -208,6 +216,8 @@ interface RunState {
   abandoned: boolean;
   /** Where the run is: its steps, letting a snapshot still running finish, closing the target. */
   phase: 'steps' | 'draining' | 'closing';
+  /** A replay's: the failed step it went on past (RunResult.wentOn). */
+  wentOn?: { readonly step: number; readonly decisions: number };
 }
 
 interface LoopEnd {
@@ -243,9 +253,10 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
       if (!next) break;
       beat?.();
       run.running = next.step;
-      const outcome = await session.executeStep(next.step, run.steps, next.decisions);
+      const outcome = await session.executeStep(next.step, run.steps, next.decisions, next.goOn);
       if (run.abandoned) return { message: undefined, errorKind: undefined };
       run.running = undefined;
+      if (outcome.wentOn) run.wentOn = { step: run.steps, decisions: outcome.wentOn };
       writer?.step({ n: run.steps, ...next.step, d: outcome.decisions } as never);
       run.steps += 1;
       for (const d of outcome.divergences) {
@@ -398,6 +409,7 @@ function finishRun({ cfg, header, session, writer, run, now, t0 }: Driven, end: 
     ...(errorKind ? { errorKind } : {}),
     ...(cfg.tracePath ? { tracePath: cfg.tracePath } : {}),
     ...(run.interrupted ? { interrupted: true as const } : {}),
+    ...(run.wentOn ? { wentOn: run.wentOn } : {}),
   };
   cfg.onEvent?.({ type: 'end', result });
   return result;

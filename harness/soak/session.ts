@@ -75,6 +75,8 @@ export class TargetCrashError extends Error {
 export interface StepOutcome {
   readonly decisions: string;
   readonly divergences: DivergenceReport[];
+  /** Decisions a replay made past the step's recorded ones (`goOn`), with the run's strategy. */
+  readonly wentOn?: number;
 }
 
 export class SoakSession {
@@ -106,8 +108,11 @@ export class SoakSession {
     return this.built.target;
   }
 
-  /** Execute one step; `decisions` replays recorded scheduler choices instead of the strategy. */
-  async executeStep(step: Step, n: number, decisions?: readonly string[]): Promise<StepOutcome> {
+  /**
+   * Execute one step; `decisions` replays recorded scheduler choices instead of the strategy, and
+   * `goOn` lets the strategy take over where they end (see ReplaySource).
+   */
+  async executeStep(step: Step, n: number, decisions?: readonly string[], goOn = false): Promise<StepOutcome> {
     // First thing: a stall anywhere in the step must not find the previous step's record.
     const inFlight: StepInFlight = { decisions: undefined, found: [], analysing: undefined };
     this.inFlight = inFlight;
@@ -146,7 +151,7 @@ export class SoakSession {
         break;
     }
     this.strategy.beginStep([...tasks, ...s.readyTasks().filter((t) => t.background && !tasks.includes(t))]);
-    const replay = decisions ? new ReplaySource(decisions, this.strategy) : undefined;
+    const replay = decisions ? new ReplaySource(decisions, this.strategy, goOn) : undefined;
     const divergences = inFlight.found;
     const crash = (): TargetCrashError | undefined => {
       for (const t of tasks) {
@@ -195,7 +200,7 @@ export class SoakSession {
           if (d) divergences.push(await this.analysed(inFlight, d, n, step, i, step.reads[i]));
         }
       }
-      return { decisions: decisionLog, divergences };
+      return { decisions: decisionLog, divergences, ...(replay?.wentOn ? { wentOn: replay.wentOn } : {}) };
     } catch (e) {
       // A failure of the target (here or in a probe read) carries the step's decisions to the trace.
       if (e instanceof TargetCrashError) e.stepDecisions ??= decisionLog;

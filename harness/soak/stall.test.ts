@@ -66,9 +66,18 @@ describe('a run stuck in code that never yields', () => {
       expect(again.verdict).toBe('error');
       expect(again.message).toBe(r.message);
       expect(again.steps).toBe(r.steps);
-      // And the run goes on working afterwards: a clean run in the same process passes.
-      const clean = await runSoak(runConfig({ ops: 60, stallTimeoutMs: STALL_MS }));
+      // Replayed against the engine without the bug, the stuck step goes on with the run's own
+      // strategy: the replay makes exactly the trace a clean run of as many steps makes.
+      const fixedPath = fresh(`${how}-fixed`);
+      const fixed = await replayTrace(trace, { tracePath: fixedPath, stallTimeoutMs: STALL_MS });
+      expect(fixed.verdict).toBe('pass');
+      expect(fixed.steps).toBe(r.steps);
+      expect(fixed.wentOn?.step).toBe(stuckStep);
+      const cleanPath = fresh(`${how}-clean`);
+      const clean = await runSoak(runConfig({ ops: r.steps, tracePath: cleanPath, stallTimeoutMs: STALL_MS }));
       expect(clean.verdict).toBe('pass');
+      const stepLines = (p: string) => readFileSync(p, 'utf8').trimEnd().split('\n').slice(1, -1);
+      expect(stepLines(fixedPath)).toEqual(stepLines(cleanPath));
     },
   );
 
