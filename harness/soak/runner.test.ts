@@ -7,7 +7,7 @@ import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
 import { SoakSession } from './session.ts';
 import { FirstReadySource } from '../scheduler/scheduler.ts';
-import { runConfig } from './testing.ts';
+import { plantedEngine, runConfig } from './testing.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { ReferenceModel } from '../../model/reference.ts';
 import type { UpdateOp, UpdateResult } from '../../model/types.ts';
@@ -294,23 +294,11 @@ describe('a replay whose target crashes before its recorded decisions run out', 
     expect(clean.verdict).toBe('pass');
     // The real engine, except that its 20th update throws before it yields: the step's recorded
     // decisions for the update task can then no longer be taken.
-    const crashing = (req: TargetRequest): BuiltTarget => {
-      const built = buildTarget(req);
-      let updates = 0;
-      const target = new Proxy(built.target, {
-        get(t, k) {
-          if (k === 'apply') {
-            return async (op: UpdateOp) => {
-              if (++updates === 20) throw new Error('planted crash');
-              return t.apply(op);
-            };
-          }
-          const v = Reflect.get(t, k);
-          return typeof v === 'function' ? v.bind(t) : v;
-        },
-      });
-      return { ...built, target };
-    };
+    let updates = 0;
+    const crashing = plantedEngine('apply', (apply) => async (op: UpdateOp) => {
+      if (++updates === 20) throw new Error('planted crash');
+      return apply(op);
+    });
     const again = await replayTrace(loadTrace(path), { buildTarget: crashing });
     expect(again.verdict).toBe('error');
     expect(again.errorKind).toBe('target');

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceModel } from '../../model/reference.ts';
 import type { ControlOp, ReadOp, ReadResult, UpdateOp } from '../../model/types.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
-import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
+import type { BuiltTarget, TargetRequest } from '../targets.ts';
 import { loadTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak } from './runner.ts';
-import { runConfig } from './testing.ts';
+import { plantedEngine, runConfig } from './testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'soak-stall-'));
 let n = 0;
@@ -19,32 +19,19 @@ type Stuck = 'sync-after-yield' | 'sync-before-yield' | 'microtasks' | 'never-se
 
 /** The real engine, except that its `at`-th update gets stuck the way `how` says. */
 function stuckAt(at: number, how: Stuck): (req: TargetRequest) => BuiltTarget {
-  return (req) => {
-    const built = buildTarget(req);
-    let updates = 0;
-    const target = new Proxy(built.target, {
-      get(t, k) {
-        if (k === 'apply') {
-          return async (op: UpdateOp) => {
-            if (++updates === at) {
-              if (how === 'sync-before-yield') for (;;);
-              await req.executor.yield('planted');
-              if (how === 'sync-after-yield') for (;;);
-              if (how === 'microtasks') for (;;) await null;
-              await new Promise(() => undefined);
-            }
-            return t.apply(op);
-          };
-        }
-        const v = Reflect.get(t, k);
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
-    return { ...built, target };
-  };
+  let updates = 0;
+  return plantedEngine('apply', (apply, req) => async (op: UpdateOp) => {
+    if (++updates === at) {
+      if (how === 'sync-before-yield') for (;;);
+      await req.executor.yield('planted');
+      if (how === 'sync-after-yield') for (;;);
+      if (how === 'microtasks') for (;;) await null;
+      await new Promise(() => undefined);
+    }
+    return apply(op);
+  });
 }
 
-// Well above the ~0.2 s a healthy run can go between heartbeats (GC pauses, large steps).
 const STALL_MS = 1000;
 
 describe('a run stuck in code that never yields', () => {
@@ -82,31 +69,21 @@ describe('a run stuck in code that never yields', () => {
   );
 
   it('a background task (a snapshot) stuck beside later steps is named, and the replay gets stuck there too', async () => {
-    const stuckSnapshot = (req: TargetRequest): BuiltTarget => {
-      const built = buildTarget(req);
+    const stuckSnapshot = (): ((req: TargetRequest) => BuiltTarget) => {
       let snapshots = 0;
-      const target = new Proxy(built.target, {
-        get(t, k) {
-          if (k === 'control') {
-            return async (op: ControlOp) => {
-              if (op.kind === 'snapshot' && ++snapshots === 2) {
-                await req.executor.yield('planted');
-                for (;;);
-              }
-              return t.control(op);
-            };
-          }
-          const v = Reflect.get(t, k);
-          return typeof v === 'function' ? v.bind(t) : v;
-        },
+      return plantedEngine('control', (control, req) => async (op: ControlOp) => {
+        if (op.kind === 'snapshot' && ++snapshots === 2) {
+          await req.executor.yield('planted');
+          for (;;);
+        }
+        return control(op);
       });
-      return { ...built, target };
     };
     const path = fresh('snapshot');
-    const r = await runSoak(runConfig({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot }));
+    const r = await runSoak(runConfig({ scenario: scenarioByName('snapshot-race'), ops: 400, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot() }));
     expect(r.verdict).toBe('error');
     expect(r.message).toMatch(/^stuck at step \d+: no progress for 1 s; the target's task snapshot runs code that never yields/);
-    const again = await replayTrace(loadTrace(path), { stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot });
+    const again = await replayTrace(loadTrace(path), { stallTimeoutMs: STALL_MS, buildTarget: stuckSnapshot() });
     expect(again.message).toBe(r.message);
     expect(again.steps).toBe(r.steps);
   });

@@ -1,6 +1,8 @@
 // Test support, not a test file: a run configuration and a hand-built RunResult shared by the soak,
 // blindness and report tests (each overrides what it asserts on).
+import type { Target } from '../../model/types.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
+import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 import { TRACE_FORMAT } from '../trace/trace.ts';
 import type { RunConfig, RunResult } from './runner.ts';
 
@@ -49,5 +51,27 @@ export function runResult(run: FixtureRun, over: Partial<RunResult> = {}): RunRe
     decisions: 0,
     elapsedMs: 0,
     ...over,
+  };
+}
+
+/**
+ * The real engine with one Target method replaced (a planted bug): `plant` gets the engine's own
+ * method and the request (its executor, for a planted yield) and returns the replacement.
+ */
+export function plantedEngine<K extends 'apply' | 'read' | 'control'>(
+  method: K,
+  plant: (original: Target[K], req: TargetRequest) => Target[K],
+): (req: TargetRequest) => BuiltTarget {
+  return (req) => {
+    const built = buildTarget(req);
+    const replaced = plant(built.target[method].bind(built.target) as Target[K], req);
+    const target = new Proxy(built.target, {
+      get(t, k) {
+        if (k === method) return replaced;
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    return { ...built, target };
   };
 }
