@@ -388,7 +388,7 @@ async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => b
   }
   if (result.wentOn) {
     const { step, decisions } = result.wentOn;
-    io.out(`  step ${step}, where the recorded run failed, did not fail here: the replay went on past its recorded decisions with ${decisions} of the run's strategy`);
+    io.out(`  step ${step}, where the recorded run failed, did not fail here: the replay went on past its recorded decisions with ${decisions} more from the run's strategy`);
   }
   if (recorded) {
     const same = got !== undefined && got.kind === recorded.kind && got.step === recorded.step;
