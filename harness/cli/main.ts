@@ -115,7 +115,11 @@ function writeReport(dir: string, result: RunResult): { path: string; error?: st
 
 /** A message for one stderr line: control characters (a newline, an escape) in a path shown escaped. */
 function oneLine(message: string): string {
-  return message.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  // C0, DEL and C1 controls (U+009B opens a terminal sequence too), and the bidi overrides that can
+  // make a line read other than it is.
+  return message.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\n' ? '\\n' : c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16)}`,
+  );
 }
 
 /** The same file (device and inode, through symlinks and hard links), for paths that may not exist. */
@@ -382,7 +386,7 @@ async function replayAndReport(trace: LoadedTrace, outDir: string, stop: () => b
   const recorded = trace.verdict?.divergence;
   const got = result.divergences[0];
   // How the recorded run ended, when that was not a divergence (a pass, a time budget, Ctrl-C, an error).
-  if (trace.verdict !== undefined && !recorded) {
+  if (trace.verdict !== undefined && trace.verdict.verdict !== 'divergence') {
     const v = trace.verdict;
     io.out(`  recorded run: ${v.verdict} after ${v.steps} steps${v.message !== undefined ? ` (${oneLine(String(v.message))})` : ''}`);
   }

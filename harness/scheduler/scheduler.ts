@@ -246,8 +246,11 @@ export class DeterministicScheduler implements Executor {
     return this.tasks.filter((t) => t.state === 'ready');
   }
 
-  /** Run until every task in `until` is done. Background tasks interleave as the source decides. */
-  async runUntilDone(until: readonly Task[], source: DecisionSource, maxDecisions = 1_000_000): Promise<void> {
+  /**
+   * Run until every task in `until` is done. Background tasks interleave as the source decides.
+   * `stopAtFailure`: stop right after a decision whose task failed (foreground or background).
+   */
+  async runUntilDone(until: readonly Task[], source: DecisionSource, maxDecisions = 1_000_000, stopAtFailure = false): Promise<void> {
     let n = 0;
     while (until.some((t) => t.state !== 'done')) {
       const ready = this.readyTasks();
@@ -258,6 +261,7 @@ export class DeterministicScheduler implements Executor {
       this.decisions += 1;
       this.heartbeat?.();
       await this.runOne(t);
+      if (stopAtFailure && t.error !== undefined) break;
     }
     this.prune();
   }

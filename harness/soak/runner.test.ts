@@ -10,7 +10,7 @@ import { FirstReadySource } from '../scheduler/scheduler.ts';
 import { plantedEngine, runConfig } from './testing.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { ReferenceModel } from '../../model/reference.ts';
-import type { UpdateOp, UpdateResult } from '../../model/types.ts';
+import type { ReadOp, ReadResult, UpdateOp, UpdateResult } from '../../model/types.ts';
 import { buildTarget, type BuiltTarget, type TargetRequest } from '../targets.ts';
 
 let dir: string;
@@ -284,6 +284,58 @@ describe('a target that crashes mid-run', () => {
     const cleanPath = fresh('crash-clean');
     expect((await runSoak(cfg({ ops: r.steps, tracePath: cleanPath, buildTarget: plain }))).verdict).toBe('pass');
     expect(traceLines(fixedPath).slice(1, -1)).toEqual(traceLines(cleanPath).slice(1, -1));
+  });
+});
+
+describe('the step a run crashed in, replayed against a target without the crash', () => {
+  // The engine's n-th update throws before it yields, in steps that overlap readers: the step ends at
+  // the failing decision, so the replay goes on from there as a new run would.
+  it.each([59, 191])('crash at update %i: the replay passes and writes the trace a new run writes', async (at) => {
+    let updates = 0;
+    const crashing = plantedEngine('apply', (apply) => async (op: UpdateOp) => {
+      if (++updates === at) throw new Error('planted crash');
+      return apply(op);
+    });
+    const path = fresh(`crash-at-${at}`);
+    const r = await runSoak(runConfig({ seed: 42, ops: 300, readers: 2, tracePath: path, buildTarget: crashing }));
+    expect(r.verdict).toBe('error');
+    const trace = loadTrace(path);
+    expect(trace.verdict?.failedStep).toBe(r.steps - 1);
+    const fixedPath = fresh(`crash-at-${at}-fixed`);
+    const fixed = await replayTrace(trace, { tracePath: fixedPath });
+    expect(fixed.verdict).toBe('pass');
+    const cleanPath = fresh(`crash-at-${at}-clean`);
+    expect((await runSoak(runConfig({ seed: 42, ops: r.steps, readers: 2, tracePath: cleanPath }))).verdict).toBe('pass');
+    expect(traceLines(fixedPath).slice(1, -1)).toEqual(traceLines(cleanPath).slice(1, -1));
+  });
+});
+
+describe('a target that crashes in a probe read, while a divergence is analysed', () => {
+  it('keeps the divergence in the report and the verdict line (it was lost before)', async () => {
+    /** The model as a target, except that from its 30th read on one retrieve loses its points, and the read after it throws. */
+    class WrongThenCrash extends ReferenceModel {
+      private reads = 0;
+      private wrong = false;
+      override async read(op: ReadOp): Promise<ReadResult> {
+        if (this.wrong) throw new Error('planted probe crash');
+        const r = await super.read(op);
+        if (++this.reads >= 30 && r.kind === 'retrieve' && r.points.length > 0) {
+          this.wrong = true;
+          return { ...r, points: [] };
+        }
+        return r;
+      }
+    }
+    const path = fresh('probe-crash');
+    const r = await runSoak(runConfig({ ops: 300, readers: 0, tracePath: path, buildTarget: (req) => ({ target: new WrongThenCrash(req.spec), scheduled: false }) }));
+    expect(r.verdict).toBe('error');
+    expect(r.message).toMatch(/^target failed in a probe read: planted probe crash/);
+    expect(r.divergences).toHaveLength(1);
+    const d = r.divergences[0]!;
+    expect(d.step).toBe(r.steps - 1);
+    // The step was done when the probe failed: its decisions are whole, nothing to go on past.
+    expect(loadTrace(path).verdict).toMatchObject({ verdict: 'error', divergence: { kind: d.kind, step: d.step } });
+    expect(loadTrace(path).verdict?.failedStep).toBeUndefined();
   });
 });
 

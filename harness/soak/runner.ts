@@ -149,12 +149,22 @@ export async function replayTrace(
       const { n: _n, d, ...step } = line;
       // The step a recorded run failed in (a crash, a stall) ends where the failure cut it off: a
       // target that no longer fails there goes on with the run's strategy, as a new run would.
-      const failedHere = n === trace.steps.length - 1 && trace.verdict?.verdict === 'error';
+      const failedHere = trace.verdict?.failedStep === n;
       return { step: step as Step, decisions: expandDecisions(d), ...(failedHere ? { goOn: true } : {}) };
     },
   };
   const result = await drive(cfg, { ...h, options: { ...h.options, ops: trace.steps.length } }, feed);
-  return trace.verdict === undefined ? result : { ...result, recorded: trace.verdict };
+  const v = trace.verdict;
+  if (v === undefined) return result;
+  // Only the fields a verdict line has (the loader checked their shape), not whatever else it carried.
+  const recorded: TraceVerdictLine = {
+    verdict: v.verdict,
+    steps: v.steps,
+    ...(v.divergence ? { divergence: { kind: v.divergence.kind, step: v.divergence.step } } : {}),
+    ...(v.message !== undefined ? { message: v.message } : {}),
+    ...(v.failedStep !== undefined ? { failedStep: v.failedStep } : {}),
+  };
+  return { ...result, recorded };
 }
 
 async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promise<RunResult> {
@@ -218,6 +228,8 @@ interface RunState {
   phase: 'steps' | 'draining' | 'closing';
   /** A replay's: the failed step it went on past (RunResult.wentOn). */
   wentOn?: { readonly step: number; readonly decisions: number };
+  /** The last step, cut off where the target failed (a crash, a stall): its decisions stop there. */
+  failedStep?: number;
 }
 
 interface LoopEnd {
@@ -307,7 +319,12 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
       // The failing step goes into the trace too, so replaying the trace runs into the failure.
       if (run.running !== undefined && e.stepDecisions !== undefined) {
         writer?.step({ n: run.steps, ...run.running, d: e.stepDecisions } as never);
+        if (e.cutOff) run.failedStep = run.steps;
         run.steps += 1;
+      }
+      for (const div of e.stepDivergences) {
+        divergences.push(div);
+        cfg.onEvent?.({ type: 'divergence', divergence: div });
       }
     } else if (e instanceof ReplayMismatchError) {
       errorKind = 'replay';
@@ -362,6 +379,7 @@ function finishStalled(d: Driven, how: StallKind): RunResult {
   if (run.running !== undefined) {
     const inFlight = session.stepInFlight();
     writer?.step({ n: run.steps, ...run.running, d: inFlight?.decisions ?? session.scheduler.log.take() } as never);
+    if (inFlight?.cutOff !== false) run.failedStep = run.steps;
     for (const div of inFlight?.divergences ?? []) {
       run.divergences.push(div);
       cfg.onEvent?.({ type: 'divergence', divergence: div });
@@ -384,6 +402,7 @@ function finishRun({ cfg, header, session, writer, run, now, t0 }: Driven, end: 
     steps,
     ...(first ? { divergence: { kind: first.kind, step: first.step } } : {}),
     ...(message ? { message } : {}),
+    ...(run.failedStep !== undefined ? { failedStep: run.failedStep } : {}),
   });
   writer?.close();
   // A trace that could not be written ends the run as an error whatever else it found (the verdict

@@ -70,6 +70,10 @@ export class TargetCrashError extends Error {
    * step to the trace with them, so a replay runs into the same failure.
    */
   stepDecisions: string | undefined;
+  /** The step ended at the failing decision (a task failed): its decisions stop there. */
+  cutOff = false;
+  /** Divergences the step had found before the failure (one being analysed included). */
+  stepDivergences: DivergenceReport[] = [];
 }
 
 export interface StepOutcome {
@@ -161,12 +165,15 @@ export class SoakSession {
       return crashed.length > 0 ? new TargetCrashError(`background task ${this.taskName(crashed[0])} failed in step ${n}: ${describeError(crashed[0].error)}`) : undefined;
     };
     try {
-      await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy));
+      // The step ends at the decision whose task failed: its decisions then stop where a new run's
+      // would part from a replay against a target without the failure (ReplaySource's goOn).
+      await s.runUntilDone(tasks, replay ?? new StrategySource(this.strategy), undefined, true);
     } catch (e) {
       // A task that crashed leaves recorded decisions it can no longer take: the crash is the news.
       const crashed = e instanceof ReplayMismatchError ? crash() : undefined;
       if (crashed) {
         crashed.stepDecisions = s.log.take();
+        crashed.cutOff = true;
         throw crashed;
       }
       if (!(e instanceof DeadlockError)) throw e;
@@ -179,7 +186,10 @@ export class SoakSession {
     inFlight.decisions = decisionLog;
     try {
       const crashed = crash();
-      if (crashed) throw crashed;
+      if (crashed) {
+        crashed.cutOff = true;
+        throw crashed;
+      }
       if (replay && !replay.exhausted) throw new ReplayMismatchError(`step ${n} finished before its recorded decisions ran out`);
       if (startsSnapshot !== undefined) {
         const op = startsSnapshot;
@@ -202,8 +212,12 @@ export class SoakSession {
       }
       return { decisions: decisionLog, divergences, ...(replay?.wentOn ? { wentOn: replay.wentOn } : {}) };
     } catch (e) {
-      // A failure of the target (here or in a probe read) carries the step's decisions to the trace.
-      if (e instanceof TargetCrashError) e.stepDecisions ??= decisionLog;
+      // A failure of the target (here or in a probe read) carries the step's decisions to the trace,
+      // and what the step had found.
+      if (e instanceof TargetCrashError) {
+        e.stepDecisions ??= decisionLog;
+        e.stepDivergences = this.stepInFlight()?.divergences ?? [];
+      }
       throw e;
     }
   }
@@ -241,10 +255,14 @@ export class SoakSession {
    * recorded (its own, once its tasks were done; before that, those taken so far, the last of which
    * ran into the stuck code) and the divergences it found, one still being analysed included.
    */
-  stepInFlight(): { decisions: string; divergences: DivergenceReport[] } | undefined {
+  stepInFlight(): { decisions: string; cutOff: boolean; divergences: DivergenceReport[] } | undefined {
     const f = this.inFlight;
     if (f === undefined) return undefined;
-    return { decisions: f.decisions ?? this.scheduler.log.take(), divergences: f.analysing ? [...f.found, f.analysing] : [...f.found] };
+    return {
+      decisions: f.decisions ?? this.scheduler.log.take(),
+      cutOff: f.decisions === undefined,
+      divergences: f.analysing ? [...f.found, f.analysing] : [...f.found],
+    };
   }
   private inFlight: StepInFlight | undefined;
 

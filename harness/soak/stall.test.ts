@@ -47,7 +47,7 @@ describe('a run stuck in code that never yields', () => {
       const trace = loadTrace(path);
       expect(trace.steps).toHaveLength(r.steps);
       expect(['update', 'overlap']).toContain(trace.steps[stuckStep]!.t);
-      expect(trace.verdict).toEqual({ verdict: 'error', steps: r.steps, message: r.message });
+      expect(trace.verdict).toEqual({ verdict: 'error', steps: r.steps, message: r.message, failedStep: stuckStep });
       // The stuck step's decisions lead the replay into the same loop.
       const again = await replayTrace(trace, { stallTimeoutMs: STALL_MS, buildTarget: stuckAt(25, how) });
       expect(again.verdict).toBe('error');
@@ -137,11 +137,14 @@ describe('a run stuck in code that never yields', () => {
         for (;;);
       }
     }
-    const r = await runSoak(runConfig({ ops: 50, stallTimeoutMs: STALL_MS, buildTarget: (req) => ({ target: new StuckClose(req.spec), scheduled: false }) }));
+    const path = fresh('close');
+    const r = await runSoak(runConfig({ ops: 50, tracePath: path, stallTimeoutMs: STALL_MS, buildTarget: (req) => ({ target: new StuckClose(req.spec), scheduled: false }) }));
     expect(r.verdict).toBe('error');
     expect(r.errorKind).toBe('target');
     expect(r.steps).toBe(50);
     expect(r.message).toBe("stuck at the end of the run (closing the target): no progress for 1 s; the target's close() never returns");
+    // Every step finished: none was cut off, so a replay has nothing to go on past.
+    expect(loadTrace(path).verdict).toEqual({ verdict: 'error', steps: 50, message: r.message });
   });
 
   it('without a watchdog nothing changes: the same trace, byte for byte, as with one', async () => {

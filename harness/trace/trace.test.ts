@@ -156,6 +156,13 @@ describe('parseTrace names the first bad line', () => {
     expectBadLine(withLine(0, noFormat), 1, /unknown format/);
   });
 
+  it('a scenario name that is not a name (it is printed in every summary)', () => {
+    expect(parseTrace(withLine(0, { ...header(), scenario: 'my-own_1.2' })).header.scenario).toBe('my-own_1.2');
+    for (const bad of ['def\u001b[31mault', '', 'a b', 'x'.repeat(65), 42]) {
+      expectBadLine(withLine(0, { ...header(), scenario: bad }), 1, /header\.scenario must be a name/);
+    }
+  });
+
   it('header missing or malforming scenarioSpec', () => {
     const { scenarioSpec: _s, ...noSpec } = header();
     expectBadLine(withLine(0, noSpec), 1, /scenarioSpec/);
@@ -396,6 +403,10 @@ describe('parseTrace names the first bad line', () => {
     [{ verdict: 'pass', steps: 60, message: { text: 'x' } }, /verdict field "message" must be a string/],
     [{ verdict: 'divergence', steps: 60, divergence: { kind: 'ghost-point', step: -1 } }, /verdict field "divergence" must be \{kind, step\}/],
     [{ verdict: 'divergence', steps: 60, divergence: 'ghost-point' }, /verdict field "divergence" must be \{kind, step\}/],
+    [{ verdict: 'divergence', steps: 60, divergence: { kind: 'ghost\u001b[2J', step: 3 } }, /verdict field "divergence" must be \{kind, step\} with a divergence kind/],
+    [{ verdict: 'pass', steps: 60, divergence: { kind: 'ghost-point', step: 3 } }, /a "pass" verdict has no divergence/],
+    [{ verdict: 'error', steps: 60, failedStep: 12 }, /verdict field "failedStep" must be the last step of an "error" verdict/],
+    [{ verdict: 'pass', steps: 60, failedStep: 59 }, /verdict field "failedStep" must be the last step of an "error" verdict/],
   ])('a verdict line %j that soak run cannot write (a replay reports it)', (line, pattern) => {
     expectBadLine(withLine(lines.length - 1, line), lines.length, pattern);
   });

@@ -62,6 +62,8 @@ export interface TraceVerdictLine {
   readonly steps: number;
   readonly divergence?: { readonly kind: string; readonly step: number };
   readonly message?: string;
+  /** The last step was cut off where the target failed (a crash, a stall): a replay may go on past it. */
+  readonly failedStep?: number;
 }
 
 export interface LoadedTrace {
@@ -170,7 +172,10 @@ function validateHeader(h: unknown): TraceHeader {
     throw new TraceFormatError(1, `unknown format ${JSON.stringify(h.format)} (expected "${TRACE_FORMAT}" or "${TRACE_FORMAT_V1}")`);
   }
   if (typeof h.seed !== 'number' || !Number.isSafeInteger(h.seed) || h.seed < 0) throw new TraceFormatError(1, 'header.seed must be a non-negative integer (as soak run takes it)');
-  if (typeof h.scenario !== 'string') throw new TraceFormatError(1, 'header.scenario must be a string');
+  // Printed in every summary: a name, not text for the terminal.
+  if (typeof h.scenario !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(h.scenario)) {
+    throw new TraceFormatError(1, 'header.scenario must be a name (letters, digits, _ . -; at most 64)');
+  }
   const sc = h.scenarioSpec;
   if (
     !isObj(sc) ||
@@ -284,8 +289,14 @@ export function parseTrace(text: string): LoadedTrace {
       if (!Number.isSafeInteger(obj.steps) || (obj.steps as number) < 0) throw new TraceFormatError(i + 1, 'verdict field "steps" must be a whole number');
       if (obj.message !== undefined && typeof obj.message !== 'string') throw new TraceFormatError(i + 1, 'verdict field "message" must be a string');
       const dv = obj.divergence;
-      if (dv !== undefined && !(isObj(dv) && typeof dv.kind === 'string' && Number.isSafeInteger(dv.step) && (dv.step as number) >= 0)) {
-        throw new TraceFormatError(i + 1, 'verdict field "divergence" must be {kind, step}');
+      if (dv !== undefined && !(isObj(dv) && typeof dv.kind === 'string' && /^[a-z][a-z-]{0,63}$/.test(dv.kind) && Number.isSafeInteger(dv.step) && (dv.step as number) >= 0)) {
+        throw new TraceFormatError(i + 1, 'verdict field "divergence" must be {kind, step} with a divergence kind');
+      }
+      if (dv !== undefined && (obj.verdict === 'pass' || obj.verdict === 'interrupted')) {
+        throw new TraceFormatError(i + 1, `a "${obj.verdict}" verdict has no divergence`);
+      }
+      if (obj.failedStep !== undefined && !(obj.verdict === 'error' && obj.failedStep === (obj.steps as number) - 1)) {
+        throw new TraceFormatError(i + 1, 'verdict field "failedStep" must be the last step of an "error" verdict');
       }
       verdict = obj as unknown as TraceVerdictLine;
       break;
