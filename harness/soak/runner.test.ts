@@ -6,7 +6,7 @@ import { TIMING_FIELDS, toReportJson } from '../../reports/json.ts';
 import { loadTrace, parseTrace } from '../trace/trace.ts';
 import { replayTrace, runSoak, type RunConfig, type RunEvent, type RunResult } from './runner.ts';
 import { SoakSession } from './session.ts';
-import { FirstReadySource } from '../scheduler/scheduler.ts';
+import { FirstReadySource, type DeterministicScheduler } from '../scheduler/scheduler.ts';
 import { plantedEngine, runConfig } from './testing.ts';
 import { scenarioByName } from '../../scenarios/catalog.ts';
 import { ReferenceModel } from '../../model/reference.ts';
@@ -336,6 +336,54 @@ describe('a target that crashes in a probe read, while a divergence is analysed'
     // The step was done when the probe failed: its decisions are whole, nothing to go on past.
     expect(loadTrace(path).verdict).toMatchObject({ verdict: 'error', divergence: { kind: d.kind, step: d.step } });
     expect(loadTrace(path).verdict?.failedStep).toBeUndefined();
+  });
+});
+
+describe('a background task that dies while a divergence is analysed', () => {
+  it('is a target error of that step, which keeps its divergence (it was an internal error without either)', async () => {
+    // An optimizer task throws at its first yield after a probe read has run: it dies holding a
+    // lock the probe then waits for.
+    const plant = (): ((req: TargetRequest) => BuiltTarget) => {
+      let probed = false;
+      let done = false;
+      return (req) => {
+        const ex = req.executor as DeterministicScheduler;
+        const executor = new Proxy(ex, {
+          get(o, k) {
+            if (k === 'yield') {
+              return (label: string) => {
+                const name = o.runningTask;
+                if (name === 'probe') probed = true;
+                if (probed && !done && /^opt/.test(name ?? '')) {
+                  done = true;
+                  return o.yield(label).then(() => {
+                    throw new Error('planted optimizer crash');
+                  });
+                }
+                return o.yield(label);
+              };
+            }
+            const v = Reflect.get(o, k);
+            return typeof v === 'function' ? v.bind(o) : v;
+          },
+        });
+        return buildTarget({ ...req, executor });
+      };
+    };
+    const path = fresh('bg-crash-in-analysis');
+    const r = await runSoak(runConfig({ seed: 2, ops: 600, readers: 2, faults: ['merge-resurrects-tombstone'], tracePath: path, buildTarget: plant() }));
+    expect(r.verdict).toBe('error');
+    expect(r.errorKind).toBe('target');
+    expect(r.message).toMatch(/^background task opt\d failed (in a probe read|while step \d+'s divergence was analysed): planted optimizer crash/);
+    expect(r.divergences).toHaveLength(1);
+    const d = r.divergences[0]!;
+    expect(d.step).toBe(r.steps - 1);
+    const trace = loadTrace(path);
+    expect(trace.steps).toHaveLength(r.steps);
+    expect(trace.verdict).toMatchObject({ verdict: 'error', divergence: { kind: d.kind, step: d.step } });
+    const again = await replayTrace(trace, { buildTarget: plant() });
+    expect(again.message).toBe(r.message);
+    expect(again.divergences.map((x) => [x.kind, x.step])).toEqual([[d.kind, d.step]]);
   });
 });
 

@@ -287,10 +287,24 @@ export class SoakSession {
   private async probeRead(op: ReadOp): Promise<ReadResult> {
     let out: ReadResult | undefined;
     const t = this.scheduler.addTask('probe', TASK_CODES.probe, async () => void (out = await this.target.read(op)));
-    await this.scheduler.runUntilDone([t], new FirstReadySource());
-    this.scheduler.log.take();
+    try {
+      await this.scheduler.runUntilDone([t], new FirstReadySource());
+    } catch (e) {
+      // A background task that died under the probe (holding a lock the probe then waits for), or
+      // a probe that can never finish: the target's failure, not the harness's.
+      if (!(e instanceof DeadlockError)) throw e;
+      throw this.backgroundCrash('in a probe read') ?? new TargetCrashError(`a probe read could not finish: ${e.message}`);
+    } finally {
+      this.scheduler.log.take();
+    }
     if (t.error !== undefined) throw new TargetCrashError(`target failed in a probe read: ${describeError(t.error)}`);
     return out!;
+  }
+
+  /** A background task that has failed, as the error that ends the run (`when` says where it was seen). */
+  private backgroundCrash(when: string): TargetCrashError | undefined {
+    const crashed = this.scheduler.crashedBackground();
+    return crashed.length > 0 ? new TargetCrashError(`background task ${this.taskName(crashed[0])} failed ${when}: ${describeError(crashed[0].error)}`) : undefined;
   }
 
   /** The disagreement matrix over every read path, then the same question once the optimizer is quiet. */
@@ -333,6 +347,9 @@ export class SoakSession {
         kindAfterQuiet = d2?.kind;
       }
     }
+    // A background task that died during the analysis is this step's news, not the next step's.
+    const died = this.backgroundCrash(`while step ${n}'s divergence was analysed`);
+    if (died) throw died;
     return this.report(d, n, step, source, { paths, persistsAfterQuiet, ...(kindAfterQuiet ? { kindAfterQuiet } : {}) });
   }
 
