@@ -161,8 +161,7 @@ export class SoakSession {
       for (const t of tasks) {
         if (t.error !== undefined) return new TargetCrashError(`target failed in step ${n} (${this.taskName(t)}): ${describeError(t.error)}`);
       }
-      const crashed = s.crashedBackground();
-      return crashed.length > 0 ? new TargetCrashError(`background task ${this.taskName(crashed[0])} failed in step ${n}: ${describeError(crashed[0].error)}`) : undefined;
+      return this.backgroundCrash(`in step ${n}`);
     };
     try {
       // The step ends at the decision whose task failed: its decisions then stop where a new run's
@@ -245,8 +244,8 @@ export class SoakSession {
         this.scheduler.log.take();
       }
     }
-    const crashed = this.scheduler.crashedBackground();
-    if (crashed.length > 0) throw new TargetCrashError(`background task ${this.taskName(crashed[0])} failed by the end of the run: ${describeError(crashed[0].error)}`);
+    const died = this.backgroundCrash('by the end of the run');
+    if (died) throw died;
     return undefined;
   }
 
