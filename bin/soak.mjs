@@ -29,7 +29,7 @@ try {
 // keep the process alive: once stdout and stderr have drained, end it. A process with nothing left
 // running has exited long before this (the timer does not hold it).
 const endIfStillHere = () => {
-  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(endIfStillHere, 500).unref();
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(endIfStillHere, 500).unref(); // clock-ok: after the command, outside the simulation
   else process.exit();
 };
-setTimeout(endIfStillHere, 2000).unref();
+setTimeout(endIfStillHere, 2000).unref(); // clock-ok: after the command, outside the simulation

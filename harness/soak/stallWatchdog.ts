@@ -32,7 +32,7 @@ let quiet = 0;
 let pinged = false;
 // Quiet ticks, not elapsed wall time: after a machine's sleep the timer fires once, so a resumed
 // run is not mistaken for a stuck one.
-const timer = setInterval(() => {
+const timer = setInterval(() => { // clock-ok: the watcher thread, outside the simulation
   const now = Atomics.load(beats, 0);
   if (now !== last) {
     last = now;
@@ -79,7 +79,7 @@ export function startStallWatchdog(timeoutMs: number): StallWatchdog | undefined
   const beats = new Int32Array(shared);
   let worker: Worker;
   try {
-    // A tick stays well inside setInterval's range (2^31 - 1 ms) whatever the timeout.
+    // A tick stays well inside setInterval's range (2^31 - 1 ms) whatever the timeout. // clock-ok: the watcher thread
     const tickMs = Math.max(1, Math.min(MAX_TICK_MS, Math.round(timeoutMs / 10)));
     worker = new Worker(WATCHER, { eval: true, workerData: { beats: shared, tickMs, ticks: Math.ceil(timeoutMs / tickMs) } });
   } catch {
