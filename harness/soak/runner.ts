@@ -237,6 +237,9 @@ interface LoopEnd {
   readonly errorKind: RunResult['errorKind'];
 }
 
+/** What a step loop the watchdog gave up on returns if it ever wakes: its result is never used. */
+const ABANDONED: LoopEnd = { message: undefined, errorKind: undefined };
+
 async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Driven, beat?: () => void): Promise<LoopEnd> {
   // Off the caller's stack: whatever the watchdog has to terminate in here, the caller survives it.
   await Promise.resolve();
@@ -266,7 +269,7 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
       beat?.();
       run.running = next.step;
       const outcome = await session.executeStep(next.step, run.steps, next.decisions, next.goOn);
-      if (run.abandoned) return { message: undefined, errorKind: undefined };
+      if (run.abandoned) return ABANDONED;
       run.running = undefined;
       if (outcome.wentOn) run.wentOn = { step: run.steps, decisions: outcome.wentOn };
       writer?.step({ n: run.steps, ...next.step, d: outcome.decisions } as never);
@@ -293,7 +296,7 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
       if (tick || now() - lastTurn >= TURN_EVERY_MS) {
         // Let signals (Ctrl-C) and the UI in; outside the simulation, so determinism is untouched.
         await new Promise<void>((r) => setImmediate(r));
-        if (run.abandoned) return { message: undefined, errorKind: undefined };
+        if (run.abandoned) return ABANDONED;
         lastTurn = now();
       }
     }
@@ -303,7 +306,7 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
     if (!stoppedAtDivergence && writer?.failure === undefined) {
       run.phase = 'draining';
       const hang = await session.finishSnapshot();
-      if (run.abandoned) return { message: undefined, errorKind: undefined };
+      if (run.abandoned) return ABANDONED;
       if (hang) {
         divergences.push(hang);
         cfg.onEvent?.({ type: 'divergence', divergence: hang });
@@ -311,7 +314,7 @@ async function stepLoop({ cfg, header, feed, session, writer, run, now, t0 }: Dr
       }
     }
   } catch (e) {
-    if (run.abandoned) return { message: undefined, errorKind: undefined };
+    if (run.abandoned) return ABANDONED;
     run.verdict = 'error';
     if (e instanceof TargetCrashError) {
       errorKind = 'target';
@@ -378,8 +381,10 @@ function finishStalled(d: Driven, how: StallKind): RunResult {
           : 'the harness runs code that never yields';
   if (run.running !== undefined) {
     const inFlight = session.stepInFlight();
-    writer?.step({ n: run.steps, ...run.running, d: inFlight?.decisions ?? session.scheduler.log.take() } as never);
-    if (inFlight?.cutOff !== false) run.failedStep = run.steps;
+    // Cut off mid-step unless its tasks were done (a stall in its checks): then its decisions are whole.
+    const own = inFlight?.decisions;
+    writer?.step({ n: run.steps, ...run.running, d: own ?? session.scheduler.log.take() } as never);
+    if (own === undefined) run.failedStep = run.steps;
     for (const div of inFlight?.divergences ?? []) {
       run.divergences.push(div);
       cfg.onEvent?.({ type: 'divergence', divergence: div });

@@ -250,18 +250,15 @@ export class SoakSession {
   }
 
   /**
-   * What a run ended mid-step by the stall watchdog can still report of the step: the decisions it
-   * recorded (its own, once its tasks were done; before that, those taken so far, the last of which
-   * ran into the stuck code) and the divergences it found, one still being analysed included.
+   * What a run ended mid-step (a stall, a crash) can still report of the step: its own decisions
+   * once its tasks were done (before that, undefined: those taken so far are still in the
+   * scheduler's log, the last of them the one that failed) and the divergences it found, one still
+   * being analysed included.
    */
-  stepInFlight(): { decisions: string; cutOff: boolean; divergences: DivergenceReport[] } | undefined {
+  stepInFlight(): { decisions: string | undefined; divergences: DivergenceReport[] } | undefined {
     const f = this.inFlight;
     if (f === undefined) return undefined;
-    return {
-      decisions: f.decisions ?? this.scheduler.log.take(),
-      cutOff: f.decisions === undefined,
-      divergences: f.analysing ? [...f.found, f.analysing] : [...f.found],
-    };
+    return { decisions: f.decisions, divergences: f.analysing ? [...f.found, f.analysing] : [...f.found] };
   }
   private inFlight: StepInFlight | undefined;
 
