@@ -20,10 +20,10 @@ export interface ReportJson {
   readonly schedulerDecisions: number;
   readonly trace?: string;
   readonly message?: string;
-  /** A replay's: the failed step it went on past with the run's strategy (RunResult.wentOn). */
-  readonly wentOn?: { readonly step: number; readonly decisions: number };
+  /** A replay's: the failed step it went on past with the run's strategy. */
+  readonly wentOn?: RunResult['wentOn'];
   /** A replay's: how the recorded run ended (its trace's verdict line). */
-  readonly recorded?: { readonly verdict: string; readonly steps: number; readonly divergence?: { readonly kind: string; readonly step: number }; readonly message?: string };
+  readonly recorded?: RunResult['recorded'];
 }
 
 export interface DivergenceJson {
