@@ -13,10 +13,11 @@ const io = {
   isTTY: Boolean(process.stderr.isTTY),
   ci: process.env.CI === 'true' || process.env.CI === '1',
 };
-// Node ends a process whose event loop ran dry with the command still awaiting (exit 13): only a
-// target that waits for ever with the stall watchdog off (--stall-timeout 0) gets here.
+// Node ends a process whose event loop ran dry with the command still awaiting (exit 13). A run
+// notices that itself and ends with its report (harness/soak/drainedLoop.ts); this is the last
+// resort for anything else that waits for ever.
 process.on('exit', (code) => {
-  if (code === 13) process.stderr.write('soak: the run stopped with nothing left to run (a target waiting for ever?); no report was written, the trace keeps its whole lines so far. Run with --stall-timeout to end such a run with a report.\n');
+  if (code === 13) process.stderr.write('soak: the command stopped with nothing left to run (something waiting for ever); the trace keeps its whole lines so far.\n');
 });
 try {
   const code = await main(process.argv.slice(2), io);

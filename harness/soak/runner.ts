@@ -9,6 +9,7 @@ import { expandDecisions, ReplayMismatchError } from '../scheduler/scheduler.ts'
 import { TRACE_FORMAT, TRACE_FORMAT_V1, TraceWriter, type LoadedTrace, type RunSettings, type TraceHeader, type TraceVerdictLine } from '../trace/trace.ts';
 import { SoakSession, TargetCrashError, type DivergenceReport, type SessionConfig } from './session.ts';
 import { startStallWatchdog, type StallKind } from './stallWatchdog.ts';
+import { watchDrainedLoop } from './drainedLoop.ts';
 import { VERSION } from '../version.ts';
 
 export type Verdict = 'pass' | 'divergence' | 'error' | 'interrupted';
@@ -189,18 +190,25 @@ async function drive(cfg: RunConfig, header: TraceHeader, feed: StepFeed): Promi
   const run: RunState = { steps: 0, divergences: [], verdict: 'pass', running: undefined, phase: 'steps', interrupted: false, abandoned: false };
   const d: Driven = { cfg, header, feed, session, writer, run, now, t0 };
   const watchdog = cfg.stallTimeoutMs ? startStallWatchdog(cfg.stallTimeoutMs) : undefined;
-  if (watchdog === undefined) return finishRun(d, await stepLoop(d));
-  session.scheduler.heartbeat = watchdog.beat;
+  if (watchdog !== undefined) session.scheduler.heartbeat = watchdog.beat;
+  // Without a watcher thread holding the process, a run waiting for ever lets the event loop run
+  // dry: Node says so, and the run ends with its report instead of exit 13.
+  const drained = watchDrainedLoop();
   // The loop may die where it is stuck (the watchdog terminates that execution): this frame waits
   // on the race, so it survives and ends the run either way.
-  const stalled = watchdog.stalled.then((how) => ({ stall: how }));
+  const stalls: Promise<{ stall: StallHow }>[] = [drained.drained.then(() => ({ stall: 'drained' as const }))];
+  if (watchdog !== undefined) stalls.push(watchdog.stalled.then((how) => ({ stall: how })));
   try {
-    const ended = await Promise.race([stepLoop(d, watchdog.beat), stalled]);
+    const ended = await Promise.race([stepLoop(d, watchdog?.beat), ...stalls]);
     return 'stall' in ended ? finishStalled(d, ended.stall) : finishRun(d, ended);
   } finally {
-    watchdog.dispose();
+    watchdog?.dispose();
+    drained.dispose();
   }
 }
+
+/** How a run was found stuck: by the watchdog (busy, idle), or by the event loop running dry. */
+type StallHow = StallKind | 'drained';
 
 /** One run being driven: what the step loop and the ways a run ends share. */
 interface Driven {
@@ -222,7 +230,7 @@ interface RunState {
   /** The step being executed, until it is written to the trace. */
   running: Step | undefined;
   interrupted: boolean;
-  /** The run was ended by the stall watchdog: a loop that wakes up later must not go on. */
+  /** The run was ended as stuck (the watchdog, or the event loop ran dry): a loop that wakes up later must not go on. */
   abandoned: boolean;
   /** Where the run is: its steps, letting a snapshot still running finish, closing the target. */
   phase: 'steps' | 'draining' | 'closing';
@@ -355,7 +363,7 @@ const marksOf = (session: SoakSession): Record<string, number> => session.built.
  * stuck code), so a replay runs into it too; divergences it had found stay in the report. The target
  * is not closed: its tasks were cut off mid-way.
  */
-function finishStalled(d: Driven, how: StallKind): RunResult {
+function finishStalled(d: Driven, how: StallHow): RunResult {
   const { cfg, session, writer, run } = d;
   run.abandoned = true;
   const secs = (cfg.stallTimeoutMs ?? 0) / 1000;
@@ -370,10 +378,12 @@ function finishStalled(d: Driven, how: StallKind): RunResult {
           : `the making of step ${run.steps}`;
   // A stuck target: one of its tasks runs and never yields, its close() never returns, or nothing
   // runs and nothing the scheduler drives ever resumes (it waits on a timer or I/O of its own).
-  const targets = how === 'idle' || inTask !== undefined || run.phase === 'closing';
+  const targets = how !== 'busy' || inTask !== undefined || run.phase === 'closing';
   const what =
     run.phase === 'closing'
       ? "the target's close() never returns"
+      : how === 'drained'
+        ? 'no task reached a yield point and nothing is left that could wake one (no timer, no I/O): the target waits on a promise that never settles'
       : how === 'idle'
         ? 'no task reached a yield point: the target waits on something outside the scheduler (a timer, I/O) that never lets it go on'
         : inTask !== undefined
@@ -393,7 +403,8 @@ function finishStalled(d: Driven, how: StallKind): RunResult {
     run.running = undefined;
   }
   run.verdict = 'error';
-  const message = `stuck at ${where}: no progress for ${secs} s; ${what}`;
+  // The event loop running dry is certain at once: no time went into deciding it.
+  const message = how === 'drained' ? `stuck at ${where}: ${what}` : `stuck at ${where}: no progress for ${secs} s; ${what}`;
   return finishRun(d, { message, errorKind: targets ? 'target' : 'internal' });
 }
 
