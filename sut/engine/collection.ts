@@ -125,7 +125,7 @@ export class EngineCollection implements Target {
         let offset: PointId | undefined;
         for (;;) {
           // Each shard's page is in id order and shards hold disjoint ids: merge, don't sort.
-          const pages: RecordOut[][] = [];
+          const pages: PointRecord[][] = [];
           let next: PointId | undefined;
           for (const s of this.shards) {
             const page = await s.scrollPage(op.filter, offset, op.limit);
@@ -142,7 +142,7 @@ export class EngineCollection implements Target {
             if (best < 0) break;
             const rec = pages[best]![heads[best]!++]!;
             if (taken < op.limit) {
-              points.push(toRecord(rec));
+              points.push(rec); // a shard page's records are fresh and already in their final shape
               taken++;
             } else {
               // The first record past this page: the next page starts at it unless a shard's own next is lower.

@@ -8,7 +8,7 @@ import { BitVec } from './bitvec.ts';
 import { IdMap } from './idMap.ts';
 import type { Marks } from './marks.ts';
 import { HitBuffer } from './hitBuffer.ts';
-import type { IndexChange, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
+import type { IndexChange, PayloadBest, PointData, RecordOut, SearchRequest, SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 /** Only this module can mint a ProxySegment. */
@@ -98,15 +98,16 @@ export class ProxySegment implements SegmentEntry {
     return this.wrapped.retrieveNewer(id, than, withVectors);
   }
 
-  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void {
+  retrieveOrderedInto(ids: readonly PointId[], best: PayloadBest): void {
     if (this.deletedPoints.size === 0) {
-      this.wrapped.retrieveOrderedInto(ids, best, withVectors);
+      this.wrapped.retrieveOrderedInto(ids, best);
       return;
     }
     for (let j = 0; j < ids.length; j++) {
-      const prev = best[j];
-      const rec = this.retrieveNewer(ids[j]!, prev === undefined ? -Infinity : prev.version, withVectors);
-      if (rec !== undefined) best[j] = rec;
+      const rec = this.retrieveNewer(ids[j]!, best.payloads[j] === undefined ? -Infinity : best.versions[j]!, false);
+      if (rec === undefined) continue;
+      best.versions[j] = rec.version;
+      best.payloads[j] = rec.payload;
     }
   }
 

@@ -171,6 +171,16 @@ export interface RecordOut {
   readonly vectors?: NamedVectors;
 }
 
+/**
+ * A scroll page's running best per requested id, parallel to the page's id list: the payload of
+ * the highest version seen so far (undefined: none yet) and that version. Scroll records carry no
+ * vectors, so the page builds each record once, from these, after the last segment.
+ */
+export interface PayloadBest {
+  readonly versions: number[];
+  readonly payloads: (Payload | undefined)[];
+}
+
 export type IndexChange =
   | { readonly type: 'create'; readonly schema: FieldSchema; readonly version: number }
   | { readonly type: 'delete'; readonly version: number };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Filter, PointId, VectorParams } from '../../model/types.ts';
 import { CLEAN } from '../faults.ts';
 import { idOrder } from './ids.ts';
-import { mutateData, type RecordOut } from './record.ts';
+import { mutateData, type PayloadBest, type RecordOut } from './record.ts';
 import { Segment } from './segment.ts';
 
 const PARAMS: readonly VectorParams[] = [{ name: 'e', size: 2, distance: 'Euclid' }];
@@ -160,12 +160,13 @@ describe('Segment id-ordered reads', () => {
           const s = build(ops, false);
           const ids = [...rawIds].sort(idOrder);
           const start: (RecordOut | undefined)[] = ids.map((id, j) =>
-            bests[j] === undefined ? undefined : { id, version: bests[j]!, payload: {} },
+            bests[j] === undefined ? undefined : { id, version: bests[j]!, payload: { start: j } },
           );
-          const joined = [...start];
-          s.retrieveOrderedInto(ids, joined, false);
+          const best: PayloadBest = { versions: start.map((r) => r?.version ?? 0), payloads: start.map((r) => r?.payload) };
+          s.retrieveOrderedInto(ids, best);
           const perId = ids.map((id, j) => s.retrieveNewer(id, start[j] === undefined ? -Infinity : start[j]!.version, false) ?? start[j]);
-          expect(joined).toEqual(perId);
+          expect(best.payloads).toEqual(perId.map((r) => r?.payload));
+          expect(best.versions).toEqual(perId.map((r) => r?.version ?? 0));
         },
       ),
       { numRuns: 300, seed: 23 },
@@ -178,9 +179,7 @@ describe('a vector named __proto__', () => {
     const s = new Segment([{ name: '__proto__', size: 2, distance: 'Dot' }, { name: 'e', size: 2, distance: 'Euclid' }], true, CLEAN);
     // JSON.parse makes `__proto__` an own key, as a replayed trace would.
     s.applyMutation(1, 7, { kind: 'upsert', vectors: JSON.parse('{"__proto__": [1, 2], "e": [3, 4]}'), payload: {} });
-    const best: (RecordOut | undefined)[] = [undefined];
-    s.retrieveOrderedInto([7], best, true);
-    for (const r of [s.retrieve(7, true), best[0]]) {
+    for (const r of [s.retrieve(7, true), s.retrieveNewer(7, -Infinity, true)]) {
       const vectors = r!.vectors!;
       expect(Object.keys(vectors)).toEqual(['__proto__', 'e']);
       expect(Object.getOwnPropertyDescriptor(vectors, '__proto__')?.value).toEqual([1, 2]);

@@ -18,6 +18,7 @@ import {
   putOwn,
   mutatePayload,
   type PointData,
+  type PayloadBest,
   type PointMutation,
   type RecordOut,
   type SearchRequest,
@@ -35,10 +36,11 @@ export interface SegmentEntry {
   /** The record when the point is here at a version above `than` (one lookup for shard reads). */
   retrieveNewer(id: PointId, than: number, withVectors: boolean): RecordOut | undefined;
   /**
-   * retrieveNewer for a whole id-ordered list of distinct ids at once: where this segment holds
-   * ids[j] at a version above best[j].version (or best[j] is unset), best[j] becomes its record.
+   * retrieveNewer (without vectors) for a whole id-ordered list of distinct ids at once: where this
+   * segment holds ids[j] at a version above best.versions[j] (or best.payloads[j] is unset), slot j
+   * takes its version and payload.
    */
-  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void;
+  retrieveOrderedInto(ids: readonly PointId[], best: PayloadBest): void;
   /** Full data for a copy-on-write move; undefined if the point is not here. */
   readForMove(id: PointId): PointData | undefined;
   /** Whether readForMove would find the point (an upsert's move needs nothing else). */
@@ -170,23 +172,16 @@ export class Segment implements SegmentEntry, PointView {
     return withVectors ? { id, version, payload, vectors: this.vectorsAt(off) } : { id, version, payload };
   }
 
-  retrieveOrderedInto(ids: readonly PointId[], best: (RecordOut | undefined)[], withVectors: boolean): void {
+  retrieveOrderedInto(ids: readonly PointId[], best: PayloadBest): void {
     // A merge-join of the sorted request with this segment's id-ordered forward map: no hashing.
     // The request's numeric ids come first, then its UUIDs; each part joins its own ordered list.
     let split = 0;
     while (split < ids.length && typeof ids[split] === 'number') split++;
-    this.joinOrdered(this.tracker.orderedNum, ids, 0, split, best, withVectors);
-    this.joinOrdered(this.tracker.orderedUuid, ids, split, ids.length, best, withVectors);
+    this.joinOrdered(this.tracker.orderedNum, ids, 0, split, best);
+    this.joinOrdered(this.tracker.orderedUuid, ids, split, ids.length, best);
   }
 
-  private joinOrdered<K extends PointId>(
-    ordered: OrderedIds<K>,
-    ids: readonly PointId[],
-    from: number,
-    to: number,
-    best: (RecordOut | undefined)[],
-    withVectors: boolean,
-  ): void {
+  private joinOrdered<K extends PointId>(ordered: OrderedIds<K>, ids: readonly PointId[], from: number, to: number, best: PayloadBest): void {
     if (from >= to) return;
     const segIds = ordered.ids;
     const segOffs = ordered.offs;
@@ -198,19 +193,19 @@ export class Segment implements SegmentEntry, PointView {
       if (have < want) k++;
       else if (have > want) j++;
       else {
-        this.offerRecord(want, segOffs[k]!, j, best, withVectors);
+        this.offerPayload(segOffs[k]!, j, best);
         j++;
         k++;
       }
     }
   }
 
-  private offerRecord(id: PointId, off: number, j: number, best: (RecordOut | undefined)[], withVectors: boolean): void {
+  /** Slot j takes the point at `off` when it is newer than the slot's best so far. */
+  private offerPayload(off: number, j: number, best: PayloadBest): void {
     const version = this.tracker.version(off);
-    const prev = best[j];
-    if (prev !== undefined && version <= prev.version) return;
-    const payload = this.payload(off);
-    best[j] = withVectors ? { id, version, payload, vectors: this.vectorsAt(off) } : { id, version, payload };
+    if (best.payloads[j] !== undefined && version <= best.versions[j]!) return;
+    best.versions[j] = version;
+    best.payloads[j] = this.payload(off);
   }
 
   private vectorsAt(off: number): NamedVectors {

@@ -1,7 +1,7 @@
 // One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
 // into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
 // optimizer worker that re-plans after every update, and snapshot proxification (§5).
-import type { FieldSchema, Filter, NamedVectors, PointId, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, Filter, NamedVectors, PointId, PointRecord, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
@@ -19,7 +19,7 @@ import {
   type OptimizerContext,
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
-import { EMPTY_PAYLOAD, mutateData, putOwn, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { EMPTY_PAYLOAD, mutateData, putOwn, type PayloadBest, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 export interface ShardOptions {
@@ -41,7 +41,8 @@ export interface OptimizerStats {
 }
 
 export interface ScrollPage {
-  readonly points: RecordOut[];
+  /** Scroll records as the collection hands them out (no vectors): fresh objects, payloads shared. */
+  readonly points: PointRecord[];
   readonly next: PointId | undefined;
 }
 
@@ -465,14 +466,18 @@ export class Shard {
     const union = mergeOrderedIds(pages, limit + 1);
     const next = union.length > limit ? union[limit] : undefined;
     if (union.length > limit) union.length = limit;
-    // The page is id-ordered and distinct: each segment answers it with one merge-join.
-    const best: (RecordOut | undefined)[] = new Array(union.length);
+    // The page is id-ordered and distinct: each segment answers it with one merge-join into the
+    // running best, and each record is built once, in its final shape, after the last segment.
+    const best: PayloadBest = { versions: new Array<number>(union.length).fill(0), payloads: new Array(union.length).fill(undefined) };
     for (let i = 0; i < list.length; i++) {
       if (i > 0 && this.preemptible) await this.y('read.segment');
-      list[i].retrieveOrderedInto(union, best, false);
+      list[i].retrieveOrderedInto(union, best);
     }
-    const points: RecordOut[] = [];
-    for (let j = 0; j < best.length; j++) if (best[j] !== undefined) points.push(best[j]!);
+    const points: PointRecord[] = [];
+    for (let j = 0; j < union.length; j++) {
+      const payload = best.payloads[j];
+      if (payload !== undefined) points.push({ id: union[j]!, payload });
+    }
     return { points, next };
   }
 
