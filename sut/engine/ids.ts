@@ -24,8 +24,65 @@ export function shardOf(id: PointId, shards: number): number {
   return h % shards;
 }
 
-/** Numeric page ids are sorted here (synchronous: one buffer serves every merge). */
-let mergeScratch = new Float64Array(512);
+/** Numeric page ids are merged here (synchronous: one pair of buffers serves every merge). */
+let mergeAcc = new Float64Array(256);
+let mergeTmp = new Float64Array(256);
+
+/**
+ * The first `take` distinct ids of several ascending lists of numbers: each list merged in turn
+ * into an accumulator that never holds more than `take` (a page is short, the lists are many and
+ * short). Equal ids (0 and -0 are equal) keep the lower one, as an ascending sort would put it first.
+ */
+function mergeNumericIds(lists: readonly (readonly PointId[])[], take: number): number[] {
+  let acc = mergeAcc;
+  let tmp = mergeTmp;
+  let n = 0;
+  for (let li = 0; li < lists.length; li++) {
+    const l = lists[li] as readonly number[];
+    const ln = l.length;
+    if (ln === 0) continue;
+    const cap = Math.min(take, n + ln);
+    if (tmp.length < cap) tmp = new Float64Array(Math.max(cap, tmp.length * 2));
+    if (acc.length < cap) {
+      const grown = new Float64Array(Math.max(cap, acc.length * 2));
+      grown.set(acc.subarray(0, n));
+      acc = grown;
+    }
+    let i = 0;
+    let j = 0;
+    let m = 0;
+    while (m < take && (i < n || j < ln)) {
+      let v: number;
+      if (j >= ln) v = acc[i++]!;
+      else if (i >= n) v = l[j++]!;
+      else {
+        const x = acc[i]!;
+        const y = l[j]!;
+        if (x < y) {
+          v = x;
+          i++;
+        } else if (y < x) {
+          v = y;
+          j++;
+        } else {
+          v = Math.min(x, y);
+          i++;
+          j++;
+        }
+      }
+      if (m === 0 || v !== tmp[m - 1]) tmp[m++] = v;
+    }
+    const t = acc;
+    acc = tmp;
+    tmp = t;
+    n = m;
+  }
+  mergeAcc = acc;
+  mergeTmp = tmp;
+  const out: number[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = acc[i]!;
+  return out;
+}
 
 /**
  * The first `take` distinct ids of several id-ordered lists, in id order: a k-way merge that stops
@@ -37,28 +94,14 @@ export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: nu
     const only = lists[0]!;
     return only.length <= take ? only.slice() : only.slice(0, take);
   }
-  // All numeric (UUIDs sort after numbers, so each list's last id tells): gather, sort natively,
-  // dedupe. Pages are short and many; comparing heads one output at a time cost more.
-  let total = 0;
+  // All numeric (UUIDs sort after numbers, so each list's last id tells): merge them as numbers.
+  // Comparing every list's head once per output id cost more (pages are short, lists many).
   let numeric = true;
   for (let i = 0; i < lists.length; i++) {
     const l = lists[i]!;
     if (l.length > 0 && typeof l[l.length - 1] !== 'number') numeric = false;
-    total += l.length;
   }
-  if (numeric) {
-    if (mergeScratch.length < total) mergeScratch = new Float64Array(Math.max(total, mergeScratch.length * 2));
-    let n = 0;
-    for (let i = 0; i < lists.length; i++) {
-      const l = lists[i]!;
-      for (let j = 0; j < l.length; j++) mergeScratch[n++] = l[j] as number;
-    }
-    const sorted = mergeScratch.subarray(0, n).sort();
-    for (let i = 0; i < n && out.length < take; i++) {
-      if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]!);
-    }
-    return out;
-  }
+  if (numeric) return mergeNumericIds(lists, take);
   const heads = new Array<number>(lists.length).fill(0);
   while (out.length < take) {
     // idOrder inlined: numbers before strings, each by `<`.
