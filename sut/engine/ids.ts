@@ -33,7 +33,7 @@ let mergeTmp = new Float64Array(256);
  * into an accumulator that never holds more than `take` (a page is short, the lists are many and
  * short). Equal ids (0 and -0 are equal) keep the lower one, as an ascending sort would put it first.
  */
-function mergeNumericIds(lists: readonly (readonly PointId[])[], take: number): number[] {
+function mergeNumericIds(lists: readonly (readonly PointId[])[], take: number, out: PointId[]): PointId[] {
   let acc = mergeAcc;
   let tmp = mergeTmp;
   let n = 0;
@@ -79,20 +79,26 @@ function mergeNumericIds(lists: readonly (readonly PointId[])[], take: number): 
   }
   mergeAcc = acc;
   mergeTmp = tmp;
-  const out: number[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = acc[i]!;
+  return copyInto(acc, n, out);
+}
+
+/** `out` (a caller's reused array) holding the first `n` of `from`, nothing after them. */
+function copyInto(from: ArrayLike<PointId>, n: number, out: PointId[]): PointId[] {
+  for (let i = 0; i < n; i++) out[i] = from[i]!;
+  out.length = n;
   return out;
 }
 
 /**
  * The first `take` distinct ids of several id-ordered lists, in id order: a k-way merge that stops
  * early (a scroll page's union across segments, without a set and a sort of everything fetched).
+ * Written into `out` (whatever it held is replaced), which is returned.
  */
-export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: number): PointId[] {
-  const out: PointId[] = [];
+export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: number, out: PointId[] = []): PointId[] {
   if (lists.length === 1) {
     const only = lists[0]!;
-    return only.length <= take ? only.slice() : only.slice(0, take);
+    const cut = only.length <= take ? only : only.slice(0, take); // slice's reading of odd `take`s
+    return copyInto(cut, cut.length, out);
   }
   // All numeric (UUIDs sort after numbers, so each list's last id tells): merge them as numbers.
   // Comparing every list's head once per output id cost more (pages are short, lists many).
@@ -101,7 +107,8 @@ export function mergeOrderedIds(lists: readonly (readonly PointId[])[], take: nu
     const l = lists[i]!;
     if (l.length > 0 && typeof l[l.length - 1] !== 'number') numeric = false;
   }
-  if (numeric) return mergeNumericIds(lists, take);
+  if (numeric) return mergeNumericIds(lists, take, out);
+  out.length = 0;
   const heads = new Array<number>(lists.length).fill(0);
   while (out.length < take) {
     // idOrder inlined: numbers before strings, each by `<`.

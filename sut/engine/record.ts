@@ -177,6 +177,8 @@ export interface RecordOut {
  * vectors, so the page builds each record once, from these, after the last segment.
  */
 export interface PayloadBest {
+  /** The page's ids before this index are its numeric ones (they sort before every UUID). */
+  readonly numericCount: number;
   readonly versions: number[];
   readonly payloads: (Payload | undefined)[];
 }

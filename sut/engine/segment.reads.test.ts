@@ -162,7 +162,8 @@ describe('Segment id-ordered reads', () => {
           const start: (RecordOut | undefined)[] = ids.map((id, j) =>
             bests[j] === undefined ? undefined : { id, version: bests[j]!, payload: { start: j } },
           );
-          const best: PayloadBest = { versions: start.map((r) => r?.version ?? 0), payloads: start.map((r) => r?.payload) };
+          const numericCount = ids.filter((id) => typeof id === 'number').length;
+          const best: PayloadBest = { numericCount, versions: start.map((r) => r?.version ?? 0), payloads: start.map((r) => r?.payload) };
           s.retrieveOrderedInto(ids, best);
           const perId = ids.map((id, j) => s.retrieveNewer(id, start[j] === undefined ? -Infinity : start[j]!.version, false) ?? start[j]);
           expect(best.payloads).toEqual(perId.map((r) => r?.payload));

@@ -175,8 +175,7 @@ export class Segment implements SegmentEntry, PointView {
   retrieveOrderedInto(ids: readonly PointId[], best: PayloadBest): void {
     // A merge-join of the sorted request with this segment's id-ordered forward map: no hashing.
     // The request's numeric ids come first, then its UUIDs; each part joins its own ordered list.
-    let split = 0;
-    while (split < ids.length && typeof ids[split] === 'number') split++;
+    const split = best.numericCount;
     this.joinOrdered(this.tracker.orderedNum, ids, 0, split, best);
     this.joinOrdered(this.tracker.orderedUuid, ids, split, ids.length, best);
   }

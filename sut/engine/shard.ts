@@ -1,7 +1,7 @@
 // One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
 // into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
 // optimizer worker that re-plans after every update, and snapshot proxification (§5).
-import type { FieldSchema, Filter, NamedVectors, PointId, PointRecord, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, Filter, NamedVectors, Payload, PointId, PointRecord, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
@@ -87,6 +87,49 @@ function hasRepeatedId(points: readonly { id: PointId }[]): boolean {
   }
   return false;
 }
+
+/**
+ * One scroll page's working arrays: its ids (the segments' union) and, per id, the best version and
+ * payload found so far. A page spans awaits (one segment per preemption point), so each takes its
+ * own from `freePages` and gives it back once its records are built; straight-through runs reuse
+ * one. Only the records leave it.
+ */
+class PageScratch implements PayloadBest {
+  readonly ids: PointId[] = [];
+  readonly versions: number[] = [];
+  readonly payloads: (Payload | undefined)[] = [];
+  numericCount = 0;
+
+  /** Nothing found yet for any of `ids` (overwritten in place: no new arrays). */
+  clearBest(): void {
+    const { ids, versions, payloads } = this;
+    const n = ids.length;
+    let numeric = 0;
+    while (numeric < n && typeof ids[numeric] === 'number') numeric++;
+    this.numericCount = numeric;
+    for (let j = 0; j < n; j++) {
+      versions[j] = 0;
+      payloads[j] = undefined;
+    }
+    versions.length = n;
+    payloads.length = n;
+  }
+
+  /** The page's records, in id order: fresh objects (payloads shared), in an array of their own. */
+  records(): PointRecord[] {
+    const { ids, payloads } = this;
+    let found = 0;
+    for (let j = 0; j < ids.length; j++) if (payloads[j] !== undefined) found++;
+    const points: PointRecord[] = new Array(found);
+    let k = 0;
+    for (let j = 0; j < ids.length; j++) {
+      const payload = payloads[j];
+      if (payload !== undefined) points[k++] = { id: ids[j]!, payload };
+    }
+    return points;
+  }
+}
+const freePages: PageScratch[] = [];
 
 export class Shard {
   readonly holder: SegmentHolder;
@@ -463,22 +506,22 @@ export class Shard {
       // limit + 1 per segment is enough to find this page and the next offset after the union.
       pages.push(list[i].readFilteredPage(filter, offset, limit + 1));
     }
-    const union = mergeOrderedIds(pages, limit + 1);
-    const next = union.length > limit ? union[limit] : undefined;
-    if (union.length > limit) union.length = limit;
-    // The page is id-ordered and distinct: each segment answers it with one merge-join into the
-    // running best, and each record is built once, in its final shape, after the last segment.
-    const best: PayloadBest = { versions: new Array<number>(union.length).fill(0), payloads: new Array(union.length).fill(undefined) };
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0 && this.preemptible) await this.y('read.segment');
-      list[i].retrieveOrderedInto(union, best);
+    const page = freePages.pop() ?? new PageScratch();
+    try {
+      const union = mergeOrderedIds(pages, limit + 1, page.ids);
+      const next = union.length > limit ? union[limit] : undefined;
+      if (union.length > limit) union.length = limit;
+      // The page is id-ordered and distinct: each segment answers it with one merge-join into the
+      // running best, and each record is built once, in its final shape, after the last segment.
+      page.clearBest();
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0 && this.preemptible) await this.y('read.segment');
+        list[i].retrieveOrderedInto(union, page);
+      }
+      return { points: page.records(), next };
+    } finally {
+      if (freePages.length < 8) freePages.push(page);
     }
-    const points: PointRecord[] = [];
-    for (let j = 0; j < union.length; j++) {
-      const payload = best.payloads[j];
-      if (payload !== undefined) points.push({ id: union[j]!, payload });
-    }
-    return { points, next };
   }
 
   // =================================================================== optimizer
