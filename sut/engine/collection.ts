@@ -159,10 +159,9 @@ export class EngineCollection implements Target {
         const params = this.spec.vectors.find((v) => v.name === op.vector);
         const ascending = params?.distance === 'Euclid';
         const hits: ScoredPoint[] = [];
+        const req = { vector: op.vector, query: op.query, filter: op.filter, limit: op.limit }; // shards only read it
         for (const s of this.shards) {
-          for (const h of await s.search({ vector: op.vector, query: op.query, filter: op.filter, limit: op.limit }, ascending)) {
-            hits.push({ id: h.id, score: h.score });
-          }
+          for (const h of await s.search(req, ascending)) hits.push(h); // fresh { id, score } objects
         }
         hits.sort((a, b) => (ascending ? a.score - b.score : b.score - a.score) || idOrder(a.id, b.id));
         return { kind: 'search', points: hits.slice(0, op.limit) };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
 import { idOrder, keyOf } from './ids.ts';
 import type { SegmentHit } from './record.ts';
-import { aggregate, aggregateHits, HitBuffer, supersededPerRun } from './hitBuffer.ts';
+import { aggregate, aggregateHits, aggregateIndices, HitBuffer, scoredPoints, supersededPerRun } from './hitBuffer.ts';
 
 /** The aggregation spelled out: per id the max-version hit (better score among equals), sorted, cut. */
 function naiveAggregate(hits: readonly SegmentHit[], limit: number, ascending: boolean): SegmentHit[] {
@@ -29,8 +29,12 @@ describe('aggregateHits (BatchResultAggregator)', () => {
   it('equals the naive per-id max-version selection, for numeric and UUID ids, both orders', () => {
     fc.assert(
       fc.property(fc.array(hit, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (hits, limit, ascending) => {
-        const got = aggregateHits(HitBuffer.of(hits), limit, ascending);
-        expect(got).toEqual(naiveAggregate(hits, limit, ascending));
+        const buf = HitBuffer.of(hits);
+        const got = aggregateHits(buf, limit, ascending);
+        const want = naiveAggregate(hits, limit, ascending);
+        expect(got).toEqual(want);
+        // the shard's results: the same hits as `{ id, score }` only
+        expect(scoredPoints(buf, aggregateIndices(buf, limit, ascending).top)).toStrictEqual(want.map((h) => ({ id: h.id, score: h.score })));
       }),
       { numRuns: 400, seed: 3 },
     );

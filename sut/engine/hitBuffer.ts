@@ -1,7 +1,7 @@
 // One shard search's segment hits as parallel arrays, and Qdrant's BatchResultAggregator over them.
 // A search collects up to `limit` hits from each of ~8 segments and keeps `limit` of them: hit
 // objects for all of them were the engine's largest single source of garbage.
-import type { PointId } from '../../model/types.ts';
+import type { PointId, ScoredPoint } from '../../model/types.ts';
 import { IdMap } from './idMap.ts';
 import { idOrder } from './ids.ts';
 import { scratchIds } from './numericIdTable.ts';
@@ -67,6 +67,24 @@ export function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean)
 
 /** aggregateHits, and whether any id came more than once (only then can a copy be superseded). */
 export function aggregate(buf: HitBuffer, limit: number, ascending: boolean): { hits: SegmentHit[]; repeated: boolean } {
+  const { top, repeated } = aggregateIndices(buf, limit, ascending);
+  const out: SegmentHit[] = new Array(top.length);
+  for (let t = 0; t < top.length; t++) out[t] = buf.hit(top[t]!);
+  return { hits: out, repeated };
+}
+
+/**
+ * The kept hits as search results, `{ id, score }` in `top`'s order: what a collection hands out,
+ * built once (a shard search's only objects per hit).
+ */
+export function scoredPoints(buf: HitBuffer, top: readonly number[]): ScoredPoint[] {
+  const out: ScoredPoint[] = new Array(top.length);
+  for (let t = 0; t < top.length; t++) out[t] = { id: buf.ids[top[t]!]!, score: buf.scores[top[t]!]! };
+  return out;
+}
+
+/** aggregate's selection as indices into the buffer, best first. */
+export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boolean): { top: number[]; repeated: boolean } {
   const { ids, scores, versions } = buf;
   const n = buf.length;
   if (survivors.length < n) survivors = new Int32Array(Math.max(n, survivors.length * 2));
@@ -115,9 +133,7 @@ export function aggregate(buf: HitBuffer, limit: number, ascending: boolean): { 
     }
     top[j] = i;
   }
-  const out: SegmentHit[] = new Array(top.length);
-  for (let t = 0; t < top.length; t++) out[t] = buf.hit(top[t]!);
-  return { hits: out, repeated: count < n };
+  return { top, repeated: count < n };
 }
 
 /**

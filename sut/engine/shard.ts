@@ -1,11 +1,11 @@
 // One shard: its segment holder, the update path (mutex + holder read for the whole op, CoW moves
 // into an appendable segment), reads assembled as Qdrant's LocalShard does (reference §1.11), an
 // optimizer worker that re-plans after every update, and snapshot proxification (§5).
-import type { FieldSchema, Filter, NamedVectors, Payload, PointId, PointRecord, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, Filter, NamedVectors, Payload, PointId, PointRecord, ScoredPoint, PointStruct, UpdateOp, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import { SegmentHolder } from './holder.ts';
-import { aggregate, aggregateHits, giveHitBuffer, supersededPerRun, takeHitBuffer, type HitBuffer } from './hitBuffer.ts';
+import { aggregateIndices, giveHitBuffer, scoredPoints, supersededPerRun, takeHitBuffer, type HitBuffer } from './hitBuffer.ts';
 import { idOrder, mergeOrderedIds } from './ids.ts';
 import { IdMap, IdSet } from './idMap.ts';
 import { scratchIds } from './numericIdTable.ts';
@@ -19,7 +19,7 @@ import {
   type OptimizerContext,
 } from './optimizer.ts';
 import { ProxySegment, UnsyncedProxySegment } from './proxySegment.ts';
-import { EMPTY_PAYLOAD, mutateData, putOwn, type PayloadBest, type PointData, type PointMutation, type RecordOut, type SearchRequest, type SegmentHit } from './record.ts';
+import { EMPTY_PAYLOAD, mutateData, putOwn, type PayloadBest, type PointData, type PointMutation, type RecordOut, type SearchRequest } from './record.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 
 export interface ShardOptions {
@@ -375,12 +375,15 @@ export class Shard {
     }
   }
 
-  /** Per-segment search, then BatchResultAggregator: only hits at the max version seen per id. */
-  async search(req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
+  /**
+   * Per-segment search, then BatchResultAggregator: only hits at the max version seen per id.
+   * The kept hits come as fresh `{ id, score }` results.
+   */
+  async search(req: SearchRequest, ascending: boolean): Promise<ScoredPoint[]> {
     return this.withSegmentsForRead((list) => this.searchIn(list, req, ascending));
   }
 
-  private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<SegmentHit[]> {
+  private async searchIn(list: readonly SegmentEntry[], req: SearchRequest, ascending: boolean): Promise<ScoredPoint[]> {
     const all = takeHitBuffer();
     try {
       const starts: number[] = new Array(list.length);
@@ -391,9 +394,9 @@ export class Shard {
         list[i].searchInto(req, all);
         ends[i] = all.length;
       }
-      const first = aggregate(all, req.limit, ascending);
-      if (!first.repeated || !this.researchWastedSlots(list, req, all, starts, ends)) return first.hits;
-      return aggregateHits(all, req.limit, ascending);
+      const first = aggregateIndices(all, req.limit, ascending);
+      if (!first.repeated || !this.researchWastedSlots(list, req, all, starts, ends)) return scoredPoints(all, first.top);
+      return scoredPoints(all, aggregateIndices(all, req.limit, ascending).top);
     } finally {
       giveHitBuffer(all);
     }
