@@ -32,6 +32,15 @@ describe('mergeOrderedIds', () => {
     );
   });
 
+  it('writes into a reused array, replacing whatever it held (every path)', () => {
+    const out: PointId[] = [9, 9, 9, 9, 9, 9, 9, 9, 'zz'];
+    expect(mergeOrderedIds([[1, 4], [2, 4, 6]], 3, out)).toBe(out);
+    expect(out).toEqual([1, 2, 4]);
+    expect(mergeOrderedIds([[5, 'a0']], 10, out)).toEqual([5, 'a0']);
+    expect(mergeOrderedIds([[3, 'a0'], ['b1']], 10, out)).toEqual([3, 'a0', 'b1']);
+    expect(out).toEqual([3, 'a0', 'b1']);
+  });
+
   it('returns a fresh array even for a single list', () => {
     const one = [1, 2, 3];
     const out = mergeOrderedIds([one], 10);
