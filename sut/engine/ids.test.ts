@@ -32,6 +32,16 @@ describe('mergeOrderedIds', () => {
     );
   });
 
+  it('drops repeats within a list as well (as sorting everything and deduping did)', () => {
+    const list = fc.array(fc.integer({ min: 0, max: 20 })).map((l) => l.sort((a, b) => a - b));
+    fc.assert(
+      fc.property(fc.array(list, { minLength: 2, maxLength: 5 }), fc.integer({ min: 0, max: 30 }), (lists, take) => {
+        expect(mergeOrderedIds(lists, take)).toEqual(naiveMerge(lists, take));
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+
   it('writes into a reused array, replacing whatever it held (every path)', () => {
     const out: PointId[] = [9, 9, 9, 9, 9, 9, 9, 9, 'zz'];
     expect(mergeOrderedIds([[1, 4], [2, 4, 6]], 3, out)).toBe(out);
