@@ -29,7 +29,11 @@ export class BitVec {
     else this.words[i >>> 5] &= ~(1 << (i & 31));
   }
 
-  /** Grow to `newLen` bits, filling the new bits with `fill`. Never shrinks. */
+  /**
+   * Grow to `newLen` bits, filling the new bits with `fill`. Never shrinks. Bits at or past the
+   * length are always clear (fresh words are zero, `set` stays below the length), so a `false` fill
+   * only moves the length.
+   */
   grow(newLen: number, fill: boolean): void {
     if (newLen <= this.len) return;
     const needWords = (newLen + 31) >>> 5;
@@ -40,8 +44,9 @@ export class BitVec {
     }
     const old = this.len;
     this.len = newLen;
-    if (newLen - old === 1) this.set(old, fill);
-    else for (let i = old; i < newLen; i++) this.set(i, fill);
+    if (!fill) return;
+    if (newLen - old === 1) this.set(old, true);
+    else for (let i = old; i < newLen; i++) this.set(i, true);
   }
 
   clone(): BitVec {

@@ -149,6 +149,37 @@ export class IdTracker {
     return offset;
   }
 
+  /**
+   * A builder's bulk append: link each `ids[k]` at the next offset with `versions[k]`, in order.
+   * Same result as appendLink for each in turn; the bits and versions grow once for all of them.
+   */
+  appendLinks(ids: readonly PointId[], versions: readonly number[]): void {
+    const n = ids.length;
+    if (n === 0) return;
+    const base = this.reverse.length;
+    // Covered up front, so the general path below never reallocates them under `vs`; new bits live.
+    this.versionsCover(base + n - 1);
+    this.deleted.grow(base + n, false);
+    const vs = this.versions;
+    for (let k = 0; k < n; k++) {
+      const id = ids[k]!;
+      const offset = base + k;
+      const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.orderedUuid;
+      const list = ordered.ids as PointId[];
+      const last = list.length;
+      if (last > 0 && !(list[last - 1]! < id)) {
+        // Out of id order (or a repeated id): setLink's general path, as appendLink takes it.
+        this.setLink(id, offset);
+        vs[offset] = versions[k]!;
+        continue;
+      }
+      list.push(id);
+      ordered.offs.push(offset);
+      this.reverse.push(id);
+      vs[offset] = versions[k]!;
+    }
+  }
+
   private versionsCover(offset: number): void {
     if (offset < this.versions.length) return;
     const next = new Float64Array(Math.max(offset + 1, this.versions.length * 2));

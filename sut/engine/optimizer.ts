@@ -1,14 +1,14 @@
 // Optimizers: planning (merge -> indexing -> vacuum, Qdrant's rules) and execute_optimization in
 // explicit phases with a yield point at every lock step and between phases (reference §4.2).
-import type { FieldSchema, VectorParams } from '../../model/types.ts';
+import type { FieldSchema, PointId, VectorParams } from '../../model/types.ts';
 import type { FaultSwitches } from '../faults.ts';
 import type { Executor } from './executor.ts';
 import type { SegmentHolder } from './holder.ts';
 import { IdSet } from './idMap.ts';
 import type { Marks } from './marks.ts';
-import { mergeWinners } from './mergeWinners.ts';
+import { mergeWinners, type MergeWinners } from './mergeWinners.ts';
 import { ProxySegment, UnsyncedProxySegment, proxyDeletedPoints } from './proxySegment.ts';
-import { Segment } from './segment.ts';
+import { Segment, type CopyPicks } from './segment.ts';
 
 export interface OptimizerConfig {
   /** Off: no background optimization at all. */
@@ -195,21 +195,41 @@ export async function buildOptimized(
   // F16 (#4952): the old update_from lost the deletion bits of every source after the first (it
   // wrote them at the wrong offsets); a single-source rebuild was right.
   const lostVecDeletes = ctx.faults.mergeCopiesVecDeletedWrongly;
+  const ignoreVecDeleted = inputs.map((_, from) => lostVecDeletes && from > 0);
+  // The winners to copy: all of them, unless the #9052 fault skips tombstoned ones.
+  let skipped: number[] | undefined;
   for (let i = 0; i < n; i++) {
-    // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies).
+    // The build is the slow phase: updates and reads run beside it (inputs are frozen by proxies,
+    // and nobody sees `out` before the swap, so copying it all after the last yield is the same).
     if ((i + 1) % BUILD_CHUNK === 0 && !ctx.ex.straightThrough) {
       await ctx.ex.yield('opt.slow.build');
       if (handle.cancelled) throw new Cancelled();
     }
     if (!w.live[i]) {
       ctx.marks.hit('merge-tombstoned-winner');
-      if (ctx.faults.mergeSkipsTombstonedWinner) continue;
+      if (ctx.faults.mergeSkipsTombstonedWinner) (skipped ??= []).push(i);
     }
-    const from = w.inputs[i]!;
-    out.appendCopyOf(inputs[from]!, w.offsets[i]!, w.ids[i]!, w.versions[i]!, lostVecDeletes && from > 0);
   }
+  out.appendCopies(inputs, skipped === undefined ? w : withoutSkipped(w, skipped), ignoreVecDeleted);
   out.bumpVersion(maxVersion);
   return out;
+}
+
+/** The winners minus those at the (ascending) indexes `skipped`, order kept. */
+function withoutSkipped(w: MergeWinners, skipped: readonly number[]): CopyPicks {
+  const picks = { ids: [] as PointId[], inputs: [] as number[], offsets: [] as number[], versions: [] as number[] };
+  let j = 0;
+  for (let i = 0; i < w.ids.length; i++) {
+    if (j < skipped.length && skipped[j] === i) {
+      j++;
+      continue;
+    }
+    picks.ids.push(w.ids[i]!);
+    picks.inputs.push(w.inputs[i]!);
+    picks.offsets.push(w.offsets[i]!);
+    picks.versions.push(w.versions[i]!);
+  }
+  return picks;
 }
 
 /** Points copied between two preemption points of the build. */

@@ -530,6 +530,28 @@ export class PayloadIndex {
     }
   }
 
+  /**
+   * A builder's bulk append: offsets `from` to `to - 1` went from `oldPayload` (what a fresh offset
+   * holds) to the view's payloads. Same postings as onPayloadChanged for each offset in turn:
+   * fields are independent, so field by field gives the same result as offset by offset.
+   */
+  onPointsAppended(from: number, to: number, oldPayload: Payload): void {
+    if (from >= to) return;
+    this.generation++;
+    const view = this.view;
+    const list = this.fieldList;
+    for (let i = 0; i < list.length; i++) {
+      const idx = list[i]!;
+      const before = idx.read(oldPayload);
+      for (let o = from; o < to; o++) {
+        const after = idx.read(view.payload(o));
+        if (before === after) continue;
+        if (before !== undefined) idx.remove(o, before);
+        if (after !== undefined) idx.add(o, after);
+      }
+    }
+  }
+
   // ------------------------------------------------------------ inspection (tests, diagnostics)
 
   /** Offsets posted under `value` of `field`, ascending (a copy; not for hot paths). */

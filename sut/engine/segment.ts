@@ -62,6 +62,16 @@ export interface SegmentEntry {
   readonly availablePointCount: number;
 }
 
+/** The copies a rebuild appends (index k: one point), in the order they take offsets. */
+export interface CopyPicks {
+  readonly ids: readonly PointId[];
+  /** Index of the source segment, into the builder's list of inputs. */
+  readonly inputs: readonly number[];
+  /** Offset of the copy in its source segment. */
+  readonly offsets: readonly number[];
+  readonly versions: readonly number[];
+}
+
 /** A label for error messages only; never part of a trace or a report. */
 let nextUid = 1;
 
@@ -531,6 +541,28 @@ export class Segment implements SegmentEntry, PointView {
     this.payloads[off] = EMPTY;
     this.setPayloadAt(off, src.payload(srcOff));
     this.bumpVersion(version);
+  }
+
+  /**
+   * Builder path for a whole rebuild: appendCopyOf for every copy `picks` names, in order, done
+   * column by column (vectors, then ids and versions, payloads, index postings) instead of point
+   * by point. `ignoreVecDeleted[s]` is the F16 merge fault for input `s`.
+   */
+  appendCopies(srcs: readonly Segment[], picks: CopyPicks, ignoreVecDeleted: readonly boolean[]): void {
+    const n = picks.ids.length;
+    if (n === 0) return;
+    const base = this.tracker.totalPointCount;
+    const mine = this.storageList;
+    for (let i = 0; i < mine.length; i++) {
+      mine[i]!.appendColumn(srcs.map((s) => s.storageList[i]!), picks.inputs, picks.offsets, ignoreVecDeleted, base);
+    }
+    this.tracker.appendLinks(picks.ids, picks.versions);
+    const payloads = this.payloads;
+    for (let k = 0; k < n; k++) payloads[base + k] = srcs[picks.inputs[k]!]!.payload(picks.offsets[k]!);
+    this.payloadIndex.onPointsAppended(base, base + n, EMPTY);
+    let top = this.segVersion;
+    for (let k = 0; k < n; k++) if (picks.versions[k]! > top) top = picks.versions[k]!;
+    this.bumpVersion(top);
   }
 
   /** Tombstone: clears the payload (and so the index postings) but leaves the vectors (#2514). */

@@ -3,15 +3,28 @@
 import type { Distance } from '../../model/types.ts';
 import { BitVec } from './bitvec.ts';
 
+/**
+ * The deletion bits of every storage that never deleted a vector: empty, and a missing vector bit
+ * means live, so it reads like all-clear bits. Shared, so it must never be written: a storage
+ * makes its own on its first vector delete.
+ */
+const NO_DELETED_VECTORS = new BitVec(0);
+
 export class VectorStorage {
   private data: Float32Array;
   private slots = 0;
-  readonly vecDeleted = new BitVec();
+  /** Own deletion bits, made on the first vector delete (most storages never have one). */
+  private deletedBits: BitVec | undefined;
   private deletedCount = 0;
 
   /** `capacity`: slots to allocate up front (a builder knows its point count; others grow). */
   constructor(readonly dim: number, readonly distance: Distance, capacity = 16) {
     this.data = new Float32Array(dim * Math.max(1, capacity));
+  }
+
+  /** Vector-level deletion bits (a missing bit means live). Read-only for callers. */
+  get vecDeleted(): BitVec {
+    return this.deletedBits ?? NO_DELETED_VECTORS;
   }
 
   /** Raw stored vectors, `dim` floats per slot (for search loops that inline `score`). */
@@ -38,7 +51,7 @@ export class VectorStorage {
       this.data = next;
     }
     this.slots = offset + 1;
-    this.vecDeleted.grow(this.slots, false);
+    this.deletedBits?.grow(this.slots, false);
   }
 
   /** Store a vector (cosine vectors normalised on write, as Qdrant does). */
@@ -80,14 +93,62 @@ export class VectorStorage {
 
   setDeleted(offset: number, deleted: boolean): void {
     this.ensure(offset);
-    const was = this.vecDeleted.get(offset, false);
+    let bits = this.deletedBits;
+    if (bits === undefined) {
+      if (!deleted) return; // already live: no bits yet means none deleted
+      bits = this.deletedBits = new BitVec(this.slots);
+      bits.grow(this.slots, false);
+    }
+    const was = bits.get(offset, false);
     if (was === deleted) return;
-    this.vecDeleted.set(offset, deleted);
+    bits.set(offset, deleted);
     this.deletedCount += deleted ? 1 : -1;
   }
 
   isDeleted(offset: number): boolean {
-    return this.vecDeleted.get(offset, false);
+    return this.deletedBits !== undefined && this.deletedBits.get(offset, false);
+  }
+
+  /**
+   * A builder's whole column: append, at slots `base`, `base + 1`, ..., the vector each copy names
+   * (`srcs[from[k]]` at offset `offs[k]`), or an absent one where that source lacks it (vector
+   * deletes ignored for sources whose `ignoreDeleted` is set: the F16 fault). Same result as
+   * copyFrom or putAbsent per copy in order, without a call chain per vector.
+   */
+  appendColumn(srcs: readonly VectorStorage[], from: readonly number[], offs: readonly number[], ignoreDeleted: readonly boolean[], base: number): void {
+    const n = from.length;
+    if (n === 0) return;
+    this.ensure(base + n - 1);
+    const dim = this.dim;
+    const data = this.data;
+    const cosine = this.distance === 'Cosine';
+    for (let k = 0; k < n; k++) {
+      const s = from[k]!;
+      const src = srcs[s]!;
+      const srcOff = offs[k]!;
+      const off = base + k;
+      const at = off * dim;
+      if (!(srcOff < src.slots && (ignoreDeleted[s] === true || !src.isDeleted(srcOff)))) {
+        data.fill(0, at, at + dim);
+        this.setDeleted(off, true);
+        continue;
+      }
+      const v = src.data;
+      const sAt = srcOff * dim;
+      // putAt's arithmetic exactly (cosine re-normalises), so stored floats are bit-identical.
+      if (cosine) {
+        let norm = 0;
+        for (let i = 0; i < dim; i++) {
+          const x = v[sAt + i]!;
+          norm += x * x;
+        }
+        const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+        for (let i = 0; i < dim; i++) data[at + i] = norm > 0 ? v[sAt + i]! * inv : 0;
+      } else {
+        for (let i = 0; i < dim; i++) data[at + i] = v[sAt + i]!;
+      }
+      if (this.deletedBits !== undefined) this.setDeleted(off, false);
+    }
   }
 
   get(offset: number): Float32Array {
