@@ -169,6 +169,13 @@ function hasSorted(sorted: readonly number[], k: number): boolean {
 
 const byNumber = (a: number, b: number): number => a - b;
 
+/** The key order of every index with no numeric key merged yet. Shared: replaced, never written. */
+const NO_SORTED_KEYS: number[] = [];
+/** perPoint of an index that has counted no point yet. Shared: replaced, never written. */
+const NO_COUNTS = new Uint32Array(0);
+/** perPoint's first allocation: on V8's heap (at most 64 bytes), where small arrays are cheap. */
+const FIRST_COUNTS = 16;
+
 /**
  * One posting list: distinct offsets, ascending, in a plain array. Postings here are small (tiny
  * segments) and mostly grow at the end (new offsets; builders copy in offset order), where a hash
@@ -207,16 +214,17 @@ export class Posting {
 class FieldPostings {
   readonly postings = new Map<IndexKey, Posting>();
   /** offset -> number of postings holding it (>= 1). Its size is the count of indexed points. */
-  private perPoint = new Uint32Array(16);
+  private perPoint = NO_COUNTS;
   private indexed = 0;
   /** Offsets held by more than one posting: while 0, posting sizes add up exactly. */
   multi = 0;
   readonly numeric: boolean;
   /** integer schema only: offsets whose value holds a non-integer number (range must see them). */
   readonly nonInteger: Posting | null;
-  // numeric key order: `sorted` holds live keys plus `stale` dead ones; `pending` live keys not yet merged.
-  private sorted: number[] = [];
-  private readonly pending = new Set<number>();
+  // numeric key order: `sorted` holds live keys plus `stale` dead ones; `pending` live keys not yet
+  // merged. Made on the first numeric key: keyword and bool indexes never need them.
+  private sorted = NO_SORTED_KEYS;
+  private pending: Set<number> | undefined;
   private stale = 0;
   readonly guard: boolean;
   /** This field's own reader (a monomorphic property load; see fieldReader). */
@@ -281,11 +289,7 @@ class FieldPostings {
 
   private adjust(offset: number, delta: number): void {
     if (delta === 0) return;
-    if (offset >= this.perPoint.length) {
-      const next = new Uint32Array(Math.max(offset + 1, this.perPoint.length * 2));
-      next.set(this.perPoint);
-      this.perPoint = next;
-    }
+    if (offset >= this.perPoint.length) this.reserve(Math.max(offset + 1, this.perPoint.length * 2, FIRST_COUNTS));
     const before = this.perPoint[offset]!;
     const after = Math.max(0, before + delta);
     this.perPoint[offset] = after;
@@ -293,6 +297,14 @@ class FieldPostings {
     else if (before > 0 && after === 0) this.indexed--;
     if (before > 1 && after <= 1) this.multi--;
     else if (before <= 1 && after > 1) this.multi++;
+  }
+
+  /** Room for the counts of offsets below `n` (a builder knows its point count). */
+  reserve(n: number): void {
+    if (n <= this.perPoint.length) return;
+    const next = new Uint32Array(n);
+    next.set(this.perPoint);
+    this.perPoint = next;
   }
 
   /** Index the value stored under this field at `offset`. */
@@ -320,16 +332,17 @@ class FieldPostings {
 
   private keyBorn(k: number): void {
     if (hasSorted(this.sorted, k)) this.stale--;
-    else this.pending.add(k);
+    else (this.pending ??= new Set()).add(k);
   }
 
   private keyDied(k: number): void {
-    if (!this.pending.delete(k)) this.stale++;
+    if (this.pending === undefined || !this.pending.delete(k)) this.stale++;
   }
 
   private ensureSorted(): void {
-    if (this.pending.size <= 32 && (this.stale <= 32 || this.stale * 2 <= this.sorted.length)) return;
-    const fresh = Array.from(this.pending).sort(byNumber);
+    const pending = this.pending;
+    if ((pending === undefined || pending.size <= 32) && (this.stale <= 32 || this.stale * 2 <= this.sorted.length)) return;
+    const fresh = pending === undefined ? [] : Array.from(pending).sort(byNumber);
     const old = this.sorted;
     const merged: number[] = [];
     let i = 0;
@@ -341,7 +354,7 @@ class FieldPostings {
       if (this.postings.has(k) && (merged.length === 0 || merged[merged.length - 1] !== k)) merged.push(k);
     }
     this.sorted = merged;
-    this.pending.clear();
+    pending?.clear();
     this.stale = 0;
   }
 
@@ -362,9 +375,10 @@ class FieldPostings {
       const p = this.postings.get(k);
       if (p !== undefined) fn(p);
     }
-    if (this.pending.size > 0) {
+    const pending = this.pending;
+    if (pending !== undefined && pending.size > 0) {
       const inRange = boundsPredicate(r);
-      for (const k of this.pending) {
+      for (const k of pending) {
         if (inRange(k)) fn(this.postings.get(k)!);
       }
     }
@@ -542,6 +556,7 @@ export class PayloadIndex {
     const list = this.fieldList;
     for (let i = 0; i < list.length; i++) {
       const idx = list[i]!;
+      idx.reserve(to);
       const before = idx.read(oldPayload);
       for (let o = from; o < to; o++) {
         const after = idx.read(view.payload(o));
