@@ -64,9 +64,12 @@ export class IdTracker {
   readonly deleted = new BitVec();
   private versions: Float64Array;
 
-  /** `capacity`: offsets to allocate up front (a sizing hint; everything grows on demand). */
-  constructor(capacity = 8) {
-    this.versions = new Float64Array(Math.max(1, capacity));
+  /**
+   * `capacity`: offsets to allocate up front (a sizing hint; everything grows on demand).
+   * `versions`: zeroed room for them, when the caller has it (a segment's shared buffer).
+   */
+  constructor(capacity = 8, versions?: Float64Array) {
+    this.versions = versions ?? new Float64Array(Math.max(1, capacity));
   }
 
   /** Length of the offset space. */

@@ -92,9 +92,18 @@ export class Segment implements SegmentEntry, PointView {
     private readonly faults: FaultSwitches,
     capacity = 16,
   ) {
-    this.tracker = new IdTracker(capacity);
+    // The versions and every storage's first vectors share one buffer: each typed array on a
+    // buffer of its own is an off-heap allocation (about 1 µs), and the optimizer builds a segment
+    // every few ops. A storage or the versions that outgrow it move to a buffer of their own.
+    const slots = Math.max(1, capacity);
+    let floats = 0;
+    for (const p of vectorParams) floats += p.size * slots;
+    const buffer = new ArrayBuffer(slots * Float64Array.BYTES_PER_ELEMENT + floats * Float32Array.BYTES_PER_ELEMENT);
+    this.tracker = new IdTracker(capacity, new Float64Array(buffer, 0, slots));
+    let at = slots * Float64Array.BYTES_PER_ELEMENT;
     for (const p of vectorParams) {
-      const st = new VectorStorage(p.size, p.distance, capacity);
+      const st = new VectorStorage(p.size, p.distance, capacity, new Float32Array(buffer, at, p.size * slots));
+      at += p.size * slots * Float32Array.BYTES_PER_ELEMENT;
       this.storages.set(p.name, st);
       this.storageList.push(st);
     }

@@ -17,9 +17,12 @@ export class VectorStorage {
   private deletedBits: BitVec | undefined;
   private deletedCount = 0;
 
-  /** `capacity`: slots to allocate up front (a builder knows its point count; others grow). */
-  constructor(readonly dim: number, readonly distance: Distance, capacity = 16) {
-    this.data = new Float32Array(dim * Math.max(1, capacity));
+  /**
+   * `capacity`: slots to allocate up front (a builder knows its point count; others grow).
+   * `data`: zeroed room for them, when the caller has it (a segment's shared buffer).
+   */
+  constructor(readonly dim: number, readonly distance: Distance, capacity = 16, data?: Float32Array) {
+    this.data = data ?? new Float32Array(dim * Math.max(1, capacity));
   }
 
   /** Vector-level deletion bits (a missing bit means live). Read-only for callers. */
