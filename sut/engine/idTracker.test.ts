@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
-import { DELETED_POINT_VERSION, IdTracker, NO_VERSION } from './idTracker.ts';
+import { DELETED_POINT_VERSION, IdTracker, NO_VERSION, insertAt, removeAt } from './idTracker.ts';
 
 const UUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
@@ -143,6 +143,31 @@ describe('IdTracker.appendLink (the builder path)', () => {
         }
       }),
       { numRuns: 300, seed: 5 },
+    );
+  });
+});
+
+describe('insertAt / removeAt (splice without its result array)', () => {
+  it('equal splice(i, 0, x) and splice(i, 1) on arrays of numbers and strings', () => {
+    const op = fc.record({ insert: fc.boolean(), at: fc.nat(), x: fc.oneof(fc.integer(), fc.string()) });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 20 }), fc.array(op, { maxLength: 30 }), (start, ops) => {
+        const mine = start.slice();
+        const theirs = start.slice();
+        for (const o of ops) {
+          if (o.insert) {
+            const i = o.at % (mine.length + 1);
+            insertAt(mine, i, o.x);
+            theirs.splice(i, 0, o.x);
+          } else if (mine.length > 0) {
+            const i = o.at % mine.length;
+            removeAt(mine, i);
+            theirs.splice(i, 1);
+          }
+          expect(mine).toEqual(theirs);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -10,7 +10,21 @@ export const DELETED_POINT_VERSION = -2;
 /** No version stored: a half-flushed write, ignored by merges. */
 export const NO_VERSION = -1;
 
-/** Sorted (id, offset) pairs of one id kind, maintained by binary search and splice. */
+/** `arr.splice(i, 0, x)` without the (empty) array of removed elements that splice allocates. */
+export function insertAt<T>(arr: T[], i: number, x: T): void {
+  arr.push(x);
+  for (let j = arr.length - 1; j > i; j--) arr[j] = arr[j - 1]!;
+  arr[i] = x;
+}
+
+/** `arr.splice(i, 1)` without the array of the removed element that splice allocates. */
+export function removeAt<T>(arr: T[], i: number): void {
+  const last = arr.length - 1;
+  for (let j = i; j < last; j++) arr[j] = arr[j + 1]!;
+  arr.pop();
+}
+
+/** Sorted (id, offset) pairs of one id kind, maintained by binary search and in-place shifts. */
 export class OrderedIds<K extends number | string> {
   readonly ids: K[] = [];
   readonly offs: number[] = [];
@@ -33,8 +47,8 @@ export class OrderedIds<K extends number | string> {
       this.offs[i] = off;
       return;
     }
-    this.ids.splice(i, 0, id);
-    this.offs.splice(i, 0, off);
+    insertAt(this.ids, i, id);
+    insertAt(this.offs, i, off);
   }
 
   /** The offset stored for `id`, by binary search. */
@@ -45,9 +59,15 @@ export class OrderedIds<K extends number | string> {
 
   delete(id: K): void {
     const i = indexOfSorted(this.ids, id);
-    if (i < 0) return;
-    this.ids.splice(i, 1);
-    this.offs.splice(i, 1);
+    if (i >= 0) this.removeIndex(i);
+  }
+
+  /** Remove the pair at index `i`; returns its offset. */
+  removeIndex(i: number): number {
+    const off = this.offs[i]!;
+    removeAt(this.ids, i);
+    removeAt(this.offs, i);
+    return off;
   }
 }
 
@@ -90,11 +110,6 @@ export class IdTracker {
   private setForward(id: PointId, offset: number): void {
     if (typeof id === 'number') this.orderedNum.set(id, offset);
     else this.orderedUuid.set(id, offset);
-  }
-
-  private deleteForward(id: PointId): void {
-    if (typeof id === 'number') this.orderedNum.delete(id);
-    else this.orderedUuid.delete(id);
   }
 
   isDeleted(offset: number): boolean {
@@ -192,9 +207,11 @@ export class IdTracker {
 
   /** Remove the forward entry and tombstone the offset. Returns the offset it had. */
   drop(id: PointId): number | undefined {
-    const offset = this.offsetOf(id);
-    if (offset === undefined) return undefined;
-    this.deleteForward(id);
+    // One bisection finds the offset and the forward entry to remove.
+    const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.orderedUuid;
+    const i = indexOfSorted(ordered.ids as PointId[], id);
+    if (i < 0) return undefined;
+    const offset = ordered.removeIndex(i);
     this.deleted.set(offset, true);
     this.versions[offset] = DELETED_POINT_VERSION;
     return offset;

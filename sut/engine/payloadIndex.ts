@@ -35,6 +35,7 @@ import type {
 } from '../../model/types.ts';
 import type { PointView } from './pointView.ts';
 import { indexOfSorted, lowerBound } from './bisect.ts';
+import { insertAt, removeAt } from './idTracker.ts';
 import {
   asConditionList,
   boundsPredicate,
@@ -198,7 +199,7 @@ export class Posting {
     }
     const i = lowerBound(offs, o);
     if (offs[i] === o) return false;
-    offs.splice(i, 0, o);
+    insertAt(offs, i, o);
     return true;
   }
 
@@ -206,7 +207,7 @@ export class Posting {
   delete(o: number): boolean {
     const i = indexOfSorted(this.offs, o);
     if (i < 0) return false;
-    this.offs.splice(i, 1);
+    removeAt(this.offs, i);
     return true;
   }
 }
