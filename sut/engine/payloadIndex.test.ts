@@ -318,6 +318,26 @@ describe('postings', () => {
     expect(seg.index.postingsOf('kw', 5)).toEqual([0]);
   });
 
+  it('schema maps shared by indexes built the same way stay each index\'s own through later changes', () => {
+    const a = new FakeSegment();
+    const b = new FakeSegment();
+    for (const seg of [a, b]) {
+      seg.index.createIndex('kw', 'keyword');
+      seg.index.createIndex('n', 'integer');
+    }
+    expect(b.index.indexedFields()).toBe(a.index.indexedFields()); // one shared map
+    a.index.dropIndex('kw');
+    b.index.createIndex('kw', 'integer'); // re-created: removed, then last
+    expect([...a.index.indexedFields()]).toEqual([['n', 'integer']]);
+    expect([...b.index.indexedFields()]).toEqual([['n', 'integer'], ['kw', 'integer']]);
+    const c = new FakeSegment();
+    c.index.createIndex('kw', 'keyword');
+    c.index.createIndex('n', 'integer');
+    expect([...c.index.indexedFields()]).toEqual([['kw', 'keyword'], ['n', 'integer']]);
+    expect(a.index.hasIndex('kw')).toBe(false);
+    expect(c.index.hasIndex('kw')).toBe(true);
+  });
+
   it('payload writes and deletes keep postings in sync', () => {
     const seg = new FakeSegment();
     buildIndexes(seg);

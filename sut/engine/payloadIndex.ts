@@ -475,10 +475,39 @@ function indexedValueReader(path: JsonPath): FieldReader {
   };
 }
 
+type Schemas = ReadonlyMap<string, FieldSchema>;
+
+/**
+ * Schema maps are values, shared by every index that reached its schema by the same creations from
+ * none (a shard gives each new segment its schema field by field, so all share one map): a Map of
+ * its own was about 200 bytes of every new segment. Never mutated: a change finds or makes the next.
+ */
+const NO_SCHEMAS: Schemas = new Map();
+const schemaCreations = new WeakMap<Schemas, Map<string, Schemas>>();
+/** Remembered creations per map: a bound for runs that index ever new fields. */
+const CREATIONS_KEPT = 32;
+
+/** `from` with `field` (re)created as `schema`: removed, then set last, as a Map would order it. */
+function schemasWith(from: Schemas, field: string, schema: FieldSchema): Schemas {
+  let known = schemaCreations.get(from);
+  const key = `${schema} ${field}`; // a schema name holds no space
+  const found = known?.get(key);
+  if (found !== undefined) return found;
+  const next = new Map(from);
+  next.delete(field);
+  next.set(field, schema);
+  if (known === undefined) schemaCreations.set(from, (known = new Map()));
+  if (known.size < CREATIONS_KEPT) known.set(key, next);
+  return next;
+}
+
+/** A field list nobody has indexed yet. Shared: replaced, never written. */
+const NO_FIELDS: readonly FieldPostings[] = [];
+
 export class PayloadIndex {
-  private readonly schemas = new Map<string, FieldSchema>();
-  private readonly fields = new Map<string, FieldPostings>();
-  private fieldList: FieldPostings[] = [];
+  private schemas = NO_SCHEMAS;
+  /** The postings of every valid indexed path (a handful: found by a scan, no Map per index). */
+  private fieldList = NO_FIELDS;
   /** Bumped by every change an estimate could depend on (payload writes, schema changes). */
   private generation = 0;
 
@@ -498,7 +527,7 @@ export class PayloadIndex {
     if (this.schemas.get(field) === schema) return;
     this.generation++;
     this.dropIndex(field);
-    this.schemas.set(field, schema);
+    this.schemas = schemasWith(this.schemas, field, schema);
     if (!parseJsonPath(field).valid) return; // recorded, never used: behaves as unindexed
     const idx = new FieldPostings(field, schema);
     const view = this.view;
@@ -508,14 +537,24 @@ export class PayloadIndex {
       const v = idx.read(view.payload(o));
       if (v !== undefined) idx.add(o, v);
     }
-    this.fields.set(field, idx);
-    this.fieldList = Array.from(this.fields.values());
+    this.fieldList = [...this.fieldList, idx];
   }
 
   dropIndex(field: string): void {
     this.generation++;
-    this.schemas.delete(field);
-    if (this.fields.delete(field)) this.fieldList = Array.from(this.fields.values());
+    if (this.schemas.has(field)) {
+      const next = new Map(this.schemas);
+      next.delete(field);
+      this.schemas = next;
+    }
+    if (this.fieldOf(field) !== undefined) this.fieldList = this.fieldList.filter((f) => f.field !== field);
+  }
+
+  /** The postings of `field`, if it is indexed (and a valid path). */
+  private fieldOf(field: string): FieldPostings | undefined {
+    const list = this.fieldList;
+    for (let i = 0; i < list.length; i++) if (list[i]!.field === field) return list[i];
+    return undefined;
   }
 
   indexedFields(): ReadonlyMap<string, FieldSchema> {
@@ -572,7 +611,7 @@ export class PayloadIndex {
 
   /** Offsets posted under `value` of `field`, ascending (a copy; not for hot paths). */
   postingsOf(field: string, value: IndexKey): number[] {
-    const idx = this.fields.get(field);
+    const idx = this.fieldOf(field);
     const p = idx?.postings.get(value);
     return p === undefined ? [] : p.offs.slice();
   }
@@ -580,7 +619,7 @@ export class PayloadIndex {
   /** Every posting of `field`: value -> ascending offsets (a copy; not for hot paths). */
   postingsSnapshot(field: string): Map<IndexKey, number[]> {
     const out = new Map<IndexKey, number[]>();
-    const idx = this.fields.get(field);
+    const idx = this.fieldOf(field);
     if (idx === undefined) return out;
     for (const [k, p] of idx.postings) out.set(k, p.offs.slice());
     return out;
@@ -686,7 +725,7 @@ export class PayloadIndex {
   }
 
   private estimateField(c: FieldCondition, total: number): CardinalityEstimation {
-    const idx = this.fields.get(c.key);
+    const idx = this.fieldOf(c.key);
     const hasMatch = c.match !== undefined && c.match !== null;
     const hasRange = c.range !== undefined && c.range !== null;
     // values_count decides alone in the checker; match+range are ORed: neither is enumerable here.
@@ -731,7 +770,7 @@ export class PayloadIndex {
       for (const o of clause.offsets) out.push(o);
       return;
     }
-    const idx = this.fields.get(clause.field);
+    const idx = this.fieldOf(clause.field);
     if (idx === undefined) throw new Error(`primary clause on unindexed field ${clause.field}`);
     const c = clause.condition;
     if (c.match !== undefined && c.match !== null) {
@@ -753,7 +792,7 @@ export class PayloadIndex {
     if (clause.kind === 'has_id') return clause.offsets;
     const m = clause.condition.match;
     if (m === undefined || m === null || !('value' in m)) return undefined;
-    const idx = this.fields.get(clause.field);
+    const idx = this.fieldOf(clause.field);
     if (idx === undefined) return undefined; // candidates() reports the broken invariant
     const k = idx.keyOf(m.value);
     return (k === undefined ? undefined : idx.postings.get(k)?.offs) ?? NO_OFFSETS;
@@ -812,8 +851,8 @@ export class PayloadIndex {
   mayHavePrimary(filter: Filter): boolean {
     const shape = shapeOf(filter);
     if (shape.hasId) return true;
-    if (this.fields.size === 0) return false;
-    for (let i = 0; i < shape.keys.length; i++) if (this.fields.has(shape.keys[i]!)) return true;
+    if (this.fieldList.length === 0) return false;
+    for (let i = 0; i < shape.keys.length; i++) if (this.fieldOf(shape.keys[i]!) !== undefined) return true;
     return false;
   }
 
