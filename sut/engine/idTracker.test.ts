@@ -171,3 +171,21 @@ describe('insertAt / removeAt (splice without its result array)', () => {
     );
   });
 });
+
+describe('IdTracker without UUIDs', () => {
+  it('shares an empty UUID map that no tracker writes to', () => {
+    const a = new IdTracker();
+    const b = new IdTracker();
+    a.setLink(UUID, 0);
+    b.appendLink('u-x', 3);
+    b.appendLinks(['u-y', 'u-z'], [4, 5]);
+    a.drop('u-y');
+    const c = new IdTracker();
+    expect(c.orderedUuid.ids).toEqual([]);
+    expect(c.offsetOf(UUID)).toBeUndefined();
+    expect(c.drop(UUID)).toBeUndefined();
+    expect(a.orderedUuid.ids).toEqual([UUID]);
+    expect(b.orderedUuid.ids).toEqual(['u-x', 'u-y', 'u-z']);
+    expect(b.orderedUuid.offs).toEqual([0, 1, 2]);
+  });
+});

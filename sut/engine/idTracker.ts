@@ -71,6 +71,9 @@ export class OrderedIds<K extends number | string> {
   }
 }
 
+/** The UUID map of every tracker without UUIDs. Shared: never written (trackers make their own). */
+const NO_UUIDS = new OrderedIds<string>();
+
 export class IdTracker {
   /**
    * The forward map, in id order (Qdrant's is a BTreeMap): numeric ids, then UUIDs. Sorted arrays
@@ -78,7 +81,7 @@ export class IdTracker {
    * build and to garbage-collect than the lookups save.
    */
   readonly orderedNum = new OrderedIds<number>();
-  readonly orderedUuid = new OrderedIds<string>();
+  private uuids: OrderedIds<string> | undefined;
   /** Offset -> external id. Kept after a drop (gated by `deleted`), so a tombstoned copy stays attributable. */
   private readonly reverse: (PointId | undefined)[] = [];
   readonly deleted = new BitVec();
@@ -90,6 +93,16 @@ export class IdTracker {
    */
   constructor(capacity = 8, versions?: Float64Array) {
     this.versions = versions ?? new Float64Array(Math.max(1, capacity));
+  }
+
+  /** The UUIDs of the forward map, in order (a shared empty map until the first: most segments have none). */
+  get orderedUuid(): OrderedIds<string> {
+    return this.uuids ?? NO_UUIDS;
+  }
+
+  /** The map a UUID is written to (made on the first). */
+  private ownUuids(): OrderedIds<string> {
+    return (this.uuids ??= new OrderedIds<string>());
   }
 
   /** Length of the offset space. */
@@ -109,7 +122,7 @@ export class IdTracker {
 
   private setForward(id: PointId, offset: number): void {
     if (typeof id === 'number') this.orderedNum.set(id, offset);
-    else this.orderedUuid.set(id, offset);
+    else this.ownUuids().set(id, offset);
   }
 
   isDeleted(offset: number): boolean {
@@ -150,7 +163,7 @@ export class IdTracker {
    */
   appendLink(id: PointId, version: number): number {
     const offset = this.reverse.length;
-    const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.orderedUuid;
+    const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.ownUuids();
     const ids = ordered.ids as PointId[];
     const n = ids.length;
     if (n > 0 && !(ids[n - 1]! < id)) {
@@ -182,7 +195,7 @@ export class IdTracker {
     for (let k = 0; k < n; k++) {
       const id = ids[k]!;
       const offset = base + k;
-      const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.orderedUuid;
+      const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.ownUuids();
       const list = ordered.ids as PointId[];
       const last = list.length;
       if (last > 0 && !(list[last - 1]! < id)) {
