@@ -475,6 +475,13 @@ function indexedValueReader(path: JsonPath): FieldReader {
   };
 }
 
+/** One field's postings follow the value its reader sees at `offset` from `before` to `after`. */
+function followValue(idx: FieldPostings, offset: number, before: JsonValue | undefined, after: JsonValue | undefined): void {
+  if (before === after) return;
+  if (before !== undefined) idx.remove(offset, before);
+  if (after !== undefined) idx.add(offset, after);
+}
+
 type Schemas = ReadonlyMap<string, FieldSchema>;
 
 /**
@@ -575,12 +582,8 @@ export class PayloadIndex {
     this.generation++;
     const list = this.fieldList;
     for (let i = 0; i < list.length; i++) {
-      const idx = list[i];
-      const before = idx.read(oldPayload);
-      const after = idx.read(newPayload);
-      if (before === after) continue;
-      if (before !== undefined) idx.remove(offset, before);
-      if (after !== undefined) idx.add(offset, after);
+      const idx = list[i]!;
+      followValue(idx, offset, idx.read(oldPayload), idx.read(newPayload));
     }
   }
 
@@ -598,12 +601,7 @@ export class PayloadIndex {
       const idx = list[i]!;
       idx.reserve(to);
       const before = idx.read(oldPayload);
-      for (let o = from; o < to; o++) {
-        const after = idx.read(view.payload(o));
-        if (before === after) continue;
-        if (before !== undefined) idx.remove(o, before);
-        if (after !== undefined) idx.add(o, after);
-      }
+      for (let o = from; o < to; o++) followValue(idx, o, before, idx.read(view.payload(o)));
     }
   }
 

@@ -1,4 +1,5 @@
-// The rebuild's bulk builder (appendCopies) against the per-point one (appendCopyOf): same segment.
+// The rebuild's builder (appendCopies, column by column) against the spelled-out one (appendBuilt of
+// each copy's dataAt, point by point): same segment.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldSchema, PointId, VectorParams } from '../../model/types.ts';
@@ -82,17 +83,23 @@ function target(): Segment {
   return s;
 }
 
+/** The point-by-point reference: each copy read whole (dataAt) and appended (appendBuilt). */
+function appendOneByOne(out: Segment, srcs: readonly Segment[], picks: { ids: PointId[]; inputs: number[]; offsets: number[]; versions: number[] }, ignore: readonly boolean[]): void {
+  for (let k = 0; k < picks.ids.length; k++) {
+    const from = picks.inputs[k]!;
+    out.appendBuilt(picks.ids[k]!, srcs[from]!.dataAt(picks.offsets[k]!, ignore[from]!, true), picks.versions[k]!);
+  }
+}
+
 describe('Segment.appendCopies (the rebuild builder)', () => {
-  it('builds the same segment as appendCopyOf point by point, with and without the F16 fault', () => {
+  it('builds the same segment as appendBuilt point by point, with and without the F16 fault', () => {
     fc.assert(
       fc.property(fc.array(fc.array(opArb, { maxLength: 25 }), { minLength: 1, maxLength: 3 }), fc.boolean(), (perInput, lostVecDeletes) => {
         const inputs = perInput.map((ops, i) => source(ops, 1 + i * 100));
         const w = mergeWinners(inputs.map((s) => s.tracker));
         const ignore = inputs.map((_, i) => lostVecDeletes && i > 0);
         const one = target();
-        for (let k = 0; k < w.ids.length; k++) {
-          one.appendCopyOf(inputs[w.inputs[k]!]!, w.offsets[k]!, w.ids[k]!, w.versions[k]!, ignore[w.inputs[k]!]!);
-        }
+        appendOneByOne(one, inputs, w, ignore);
         const bulk = target();
         bulk.appendCopies(inputs, w, ignore);
         expect(state(bulk)).toEqual(state(one));
@@ -101,13 +108,13 @@ describe('Segment.appendCopies (the rebuild builder)', () => {
     );
   });
 
-  it('appends after existing points, and out of id order, like appendCopyOf', () => {
+  it('appends after existing points, and out of id order, like appendBuilt', () => {
     const a = source([{ t: 'upsert', id: 5, c: [1, 2, 3], d: null, tag: 'a', num: 1 }], 1);
     const b = source([{ t: 'upsert', id: 3, c: null, d: [1, 1], tag: ['b', 'c'], num: 2 }], 10);
     const picks = { ids: [5, 3, 5], inputs: [0, 1, 0], offsets: [0, 0, 0], versions: [1, 10, 2] };
     const one = target();
-    for (let k = 0; k < 3; k++) one.appendCopyOf([a, b][picks.inputs[k]!]!, picks.offsets[k]!, picks.ids[k]!, picks.versions[k]!, false);
-    one.appendCopies([a, b], picks, [false, false]);
+    appendOneByOne(one, [a, b], picks, [false, false]);
+    appendOneByOne(one, [a, b], picks, [false, false]);
     const bulk = target();
     bulk.appendCopies([a, b], picks, [false, false]);
     bulk.appendCopies([a, b], picks, [false, false]);

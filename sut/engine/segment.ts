@@ -533,37 +533,27 @@ export class Segment implements SegmentEntry, PointView {
   }
 
   /**
-   * Builder path without intermediate objects: copy the point at `srcOff` of `src` (same vector
-   * configuration) straight into this fresh segment. `ignoreVecDeleted` is the F16 merge fault.
+   * Builder path of a rebuild: append the copies `picks` names, in order, each the point at
+   * `picks.offsets[k]` of `srcs[picks.inputs[k]]` (same vector configuration), without
+   * intermediate objects. Column by column (vectors, ids and versions, payloads, index postings):
+   * the same segment as appendBuilt of each copy's dataAt in turn. `ignoresVecDeleted[s]` is the
+   * F16 merge fault for input `s`.
    */
-  appendCopyOf(src: Segment, srcOff: number, id: PointId, version: number, ignoreVecDeleted: boolean): void {
-    const off = this.tracker.totalPointCount;
-    const mine = this.storageList;
-    const theirs = src.storageList;
-    for (let i = 0; i < mine.length; i++) {
-      const from = theirs[i]!;
-      const present = srcOff < from.slotCount && (ignoreVecDeleted || !from.isDeleted(srcOff));
-      if (present) mine[i]!.copyFrom(from, srcOff, off);
-      else mine[i]!.putAbsent(off);
-    }
-    this.tracker.appendLink(id, version);
-    this.payloads[off] = EMPTY;
-    this.setPayloadAt(off, src.payload(srcOff));
-    this.bumpVersion(version);
-  }
-
-  /**
-   * Builder path for a whole rebuild: appendCopyOf for every copy `picks` names, in order, done
-   * column by column (vectors, then ids and versions, payloads, index postings) instead of point
-   * by point. `ignoreVecDeleted[s]` is the F16 merge fault for input `s`.
-   */
-  appendCopies(srcs: readonly Segment[], picks: CopyPicks, ignoreVecDeleted: readonly boolean[]): void {
+  appendCopies(srcs: readonly Segment[], picks: CopyPicks, ignoresVecDeleted: readonly boolean[]): void {
     const n = picks.ids.length;
     if (n === 0) return;
     const base = this.tracker.totalPointCount;
     const mine = this.storageList;
     for (let i = 0; i < mine.length; i++) {
-      mine[i]!.appendColumn(srcs.map((s) => s.storageList[i]!), picks.inputs, picks.offsets, ignoreVecDeleted, base);
+      const column = mine[i]!;
+      for (let k = 0; k < n; k++) {
+        const from = srcs[picks.inputs[k]!]!.storageList[i]!;
+        const srcOff = picks.offsets[k]!;
+        const ignoreVecDeleted = ignoresVecDeleted[picks.inputs[k]!]!;
+        const present = srcOff < from.slotCount && (ignoreVecDeleted || !from.isDeleted(srcOff));
+        if (present) column.copyFrom(from, srcOff, base + k);
+        else column.putAbsent(base + k);
+      }
     }
     this.tracker.appendLinks(picks.ids, picks.versions);
     const payloads = this.payloads;

@@ -112,48 +112,6 @@ export class VectorStorage {
     return this.deletedBits !== undefined && this.deletedBits.get(offset, false);
   }
 
-  /**
-   * A builder's whole column: append, at slots `base`, `base + 1`, ..., the vector each copy names
-   * (`srcs[from[k]]` at offset `offs[k]`), or an absent one where that source lacks it (vector
-   * deletes ignored for sources whose `ignoreDeleted` is set: the F16 fault). Same result as
-   * copyFrom or putAbsent per copy in order, without a call chain per vector.
-   */
-  appendColumn(srcs: readonly VectorStorage[], from: readonly number[], offs: readonly number[], ignoreDeleted: readonly boolean[], base: number): void {
-    const n = from.length;
-    if (n === 0) return;
-    this.ensure(base + n - 1);
-    const dim = this.dim;
-    const data = this.data;
-    const cosine = this.distance === 'Cosine';
-    for (let k = 0; k < n; k++) {
-      const s = from[k]!;
-      const src = srcs[s]!;
-      const srcOff = offs[k]!;
-      const off = base + k;
-      const at = off * dim;
-      if (!(srcOff < src.slots && (ignoreDeleted[s] === true || !src.isDeleted(srcOff)))) {
-        data.fill(0, at, at + dim);
-        this.setDeleted(off, true);
-        continue;
-      }
-      const v = src.data;
-      const sAt = srcOff * dim;
-      // putAt's arithmetic exactly (cosine re-normalises), so stored floats are bit-identical.
-      if (cosine) {
-        let norm = 0;
-        for (let i = 0; i < dim; i++) {
-          const x = v[sAt + i]!;
-          norm += x * x;
-        }
-        const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-        for (let i = 0; i < dim; i++) data[at + i] = norm > 0 ? v[sAt + i]! * inv : 0;
-      } else {
-        for (let i = 0; i < dim; i++) data[at + i] = v[sAt + i]!;
-      }
-      if (this.deletedBits !== undefined) this.setDeleted(off, false);
-    }
-  }
-
   get(offset: number): Float32Array {
     return this.data.subarray(offset * this.dim, (offset + 1) * this.dim);
   }
