@@ -6,11 +6,14 @@
 # sorted, with their median. Compare the medians; noise only ever slows a run down.
 #   usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]      (REV: any git revision; WORKTREE = the working tree)
 #   e.g.   scripts/bench-ab.sh 6 20000 HEAD~3 HEAD WORKTREE
+#   BENCH_CPU=1 runs the benches on core 1 (default 0), e.g. beside other work on core 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: scripts/bench-ab.sh ROUNDS OPS REV [REV...]"
 [ $# -ge 3 ] || { echo "bench-ab: $usage" >&2; exit 2; }
 rounds=$1; ops=$2; shift 2
+cpu=${BENCH_CPU:-0}
+[[ "$cpu" =~ ^[0-9]+$ ]] || { echo "bench-ab: BENCH_CPU is a core number" >&2; exit 2; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$ops" =~ ^[1-9][0-9]*$ ]] || { echo "bench-ab: ROUNDS and OPS are positive whole numbers; $usage" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'for d in "$work"/tree-*; do [ -d "$d" ] && git worktree remove --force "$d" >/dev/null 2>&1 || true; done; rm -rf "$work"; rm -f bench-ab-entry.ts sut/engine/bench-ab-driver.ts' EXIT
@@ -36,7 +39,7 @@ done
 declare -A res
 for r in $(seq 1 "$rounds"); do
   for j in $(seq 1 $#); do
-    res[$j]="${res[$j]:-} $(NO_BENCH_MAIN=1 taskset -c 0 node "$work/bench-$j.mjs" "$ops")"
+    res[$j]="${res[$j]:-} $(NO_BENCH_MAIN=1 taskset -c "$cpu" node "$work/bench-$j.mjs" "$ops")"
   done
 done
 j=0
@@ -45,5 +48,5 @@ for rev in "$@"; do
   sorted=$(echo ${res[$j]} | tr ' ' '\n' | sort -n | tr '\n' ' ')
   n=$(echo $sorted | wc -w)
   median=$(echo $sorted | cut -d' ' -f$(( (n + 1) / 2 )))
-  echo "$rev: median $median; $sorted(ops/s, one core, sorted)"
+  echo "$rev: median $median; $sorted(ops/s, core $cpu, sorted)"
 done
