@@ -55,21 +55,11 @@ export function copiesInIdOrder(t: IdTracker): number[] {
 }
 
 /**
- * Whether a copy (`version`, `live`) beats the best one so far: any copy beats none, a higher
- * version wins, and on a version tie a live copy beats a tombstone.
- */
-function beats(found: boolean, version: number, live: boolean, bestVersion: number, bestLive: boolean): boolean {
-  if (!found || version > bestVersion || (version === bestVersion && live && !bestLive)) return true;
-  return false;
-}
-
-/**
  * Per id the highest-version copy; on a version tie a live copy beats a tombstone, otherwise the
  * first copy seen wins, where copies are seen input by input and, within an input, by offset.
  * Copies without a version (a half-flushed write) take no part.
  */
 export function mergeWinners(trackers: readonly IdTracker[]): MergeWinners {
-  if (trackers.length === 1) return singleInputWinners(trackers[0]!);
   const k = trackers.length;
   const lists = trackers.map(copiesInIdOrder);
   const heads = new Array<number>(k).fill(0);
@@ -98,7 +88,7 @@ export function mergeWinners(trackers: readonly IdTracker[]): MergeWinners {
         const version = t.version(off);
         if (version === NO_VERSION) continue;
         const live = !t.isDeleted(off);
-        if (beats(found, version, live, bestVersion, bestLive)) {
+        if (!found || version > bestVersion || (version === bestVersion && live && !bestLive)) {
           found = true;
           bestInput = s;
           bestOff = off;
@@ -115,40 +105,4 @@ export function mergeWinners(trackers: readonly IdTracker[]): MergeWinners {
     w.versions.push(bestVersion);
     w.live.push(bestLive);
   }
-}
-
-/**
- * mergeWinners of one input (a vacuum: most rebuilds): the same rule along the runs of equal ids
- * in its id-ordered copies, without a k-way merge's heads to scan twice per id.
- */
-function singleInputWinners(t: IdTracker): MergeWinners {
-  const list = copiesInIdOrder(t);
-  const w: MergeWinners = { ids: [], inputs: [], offsets: [], versions: [], live: [] };
-  let i = 0;
-  while (i < list.length) {
-    const id = t.rawExternalId(list[i]!)!;
-    let found = false;
-    let bestOff = 0;
-    let bestVersion = 0;
-    let bestLive = false;
-    for (; i < list.length && t.rawExternalId(list[i]!) === id; i++) {
-      const off = list[i]!;
-      const version = t.version(off);
-      if (version === NO_VERSION) continue;
-      const live = !t.isDeleted(off);
-      if (beats(found, version, live, bestVersion, bestLive)) {
-        found = true;
-        bestOff = off;
-        bestVersion = version;
-        bestLive = live;
-      }
-    }
-    if (!found) continue;
-    w.ids.push(id);
-    w.inputs.push(0);
-    w.offsets.push(bestOff);
-    w.versions.push(bestVersion);
-    w.live.push(bestLive);
-  }
-  return w;
 }
