@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { PointId } from '../../model/types.ts';
 import { idOrder, keyOf } from './ids.ts';
 import type { SegmentHit } from './record.ts';
-import { aggregate, aggregateHits, aggregateIndices, HitBuffer, scoredPoints, supersededPerRun } from './hitBuffer.ts';
+import { aggregateIndices, HitBuffer, scoredPoints, supersededPerRun } from './hitBuffer.ts';
+
+/** The kept hits whole (with versions), from the indices the aggregator picks. */
+function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
+  return aggregateIndices(buf, limit, ascending).top.map((i) => buf.hit(i));
+}
 
 /** The aggregation spelled out: per id the max-version hit (better score among equals), sorted, cut. */
 function naiveAggregate(hits: readonly SegmentHit[], limit: number, ascending: boolean): SegmentHit[] {
@@ -25,7 +30,7 @@ const hit = fc.record({
   version: fc.integer({ min: 0, max: 3 }),
 });
 
-describe('aggregateHits (BatchResultAggregator)', () => {
+describe('aggregateIndices (BatchResultAggregator)', () => {
   it('equals the naive per-id max-version selection, for numeric and UUID ids, both orders', () => {
     fc.assert(
       fc.property(fc.array(hit, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (hits, limit, ascending) => {
@@ -71,8 +76,8 @@ describe('supersededPerRun', () => {
         }
         const buf = HitBuffer.of(all);
         expect(supersededPerRun(buf, starts, ends)).toEqual(lists.map((l) => l.filter((h) => h.version < newest.get(keyOf(h.id))!).length));
-        // aggregate() says an id repeated exactly when there is something to compare
-        expect(aggregate(buf, 5, false).repeated).toBe(new Set(all.map((h) => keyOf(h.id))).size < all.length);
+        // the aggregator says an id repeated exactly when there is something to compare
+        expect(aggregateIndices(buf, 5, false).repeated).toBe(new Set(all.map((h) => keyOf(h.id))).size < all.length);
       }),
       { numRuns: 300, seed: 5 },
     );

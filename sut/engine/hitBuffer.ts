@@ -56,24 +56,6 @@ export function giveHitBuffer(b: HitBuffer): void {
 let survivors = new Int32Array(64);
 
 /**
- * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
- * among equals), then the best `limit` of those, best first. Order: score (descending, or
- * ascending for Euclid), then higher version, then id. Same result, hit for hit, as folding hit
- * objects in buffer order with the numeric ids first, then UUIDs, each in first-seen order.
- */
-export function aggregateHits(buf: HitBuffer, limit: number, ascending: boolean): SegmentHit[] {
-  return aggregate(buf, limit, ascending).hits;
-}
-
-/** aggregateHits, and whether any id came more than once (only then can a copy be superseded). */
-export function aggregate(buf: HitBuffer, limit: number, ascending: boolean): { hits: SegmentHit[]; repeated: boolean } {
-  const { top, repeated } = aggregateIndices(buf, limit, ascending);
-  const out: SegmentHit[] = new Array(top.length);
-  for (let t = 0; t < top.length; t++) out[t] = buf.hit(top[t]!);
-  return { hits: out, repeated };
-}
-
-/**
  * The kept hits as search results, `{ id, score }` in `top`'s order: what a collection hands out,
  * built once (a shard search's only objects per hit).
  */
@@ -83,7 +65,14 @@ export function scoredPoints(buf: HitBuffer, top: readonly number[]): ScoredPoin
   return out;
 }
 
-/** aggregate's selection as indices into the buffer, best first. */
+/**
+ * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
+ * among equals), then the best `limit` of those, best first. Order: score (descending, or
+ * ascending for Euclid), then higher version, then id. Same result, hit for hit, as folding hit
+ * objects in buffer order with the numeric ids first, then UUIDs, each in first-seen order.
+ * Returns the kept hits as indices into the buffer, best first, and whether any id came more than
+ * once (only then can a copy be superseded).
+ */
 export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boolean): { top: number[]; repeated: boolean } {
   const { ids, scores, versions } = buf;
   const n = buf.length;

@@ -187,28 +187,10 @@ export class IdTracker {
   appendLinks(ids: readonly PointId[], versions: readonly number[]): void {
     const n = ids.length;
     if (n === 0) return;
-    const base = this.reverse.length;
-    // Covered up front, so the general path below never reallocates them under `vs`; new bits live.
-    this.versionsCover(base + n - 1);
-    this.deleted.grow(base + n, false);
-    const vs = this.versions;
-    for (let k = 0; k < n; k++) {
-      const id = ids[k]!;
-      const offset = base + k;
-      const ordered: OrderedIds<number> | OrderedIds<string> = typeof id === 'number' ? this.orderedNum : this.ownUuids();
-      const list = ordered.ids as PointId[];
-      const last = list.length;
-      if (last > 0 && !(list[last - 1]! < id)) {
-        // Out of id order (or a repeated id): setLink's general path, as appendLink takes it.
-        this.setLink(id, offset);
-        vs[offset] = versions[k]!;
-        continue;
-      }
-      list.push(id);
-      ordered.offs.push(offset);
-      this.reverse.push(id);
-      vs[offset] = versions[k]!;
-    }
+    // Grown once up front: each appendLink then finds its room already there.
+    this.versionsCover(this.reverse.length + n - 1);
+    this.deleted.grow(this.reverse.length + n, false);
+    for (let k = 0; k < n; k++) this.appendLink(ids[k]!, versions[k]!);
   }
 
   private versionsCover(offset: number): void {
