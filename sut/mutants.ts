@@ -75,8 +75,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'aggregate-prefers-older-copy',
     file: 'sut/engine/hitBuffer.ts',
-    find: 'if (versions[i]! > versions[prev]! ||',
-    replace: 'if (versions[i]! < versions[prev]! ||',
+    find: 'return versions[i]! > versions[prev]! ||',
+    replace: 'return versions[i]! < versions[prev]! ||',
     breaks: 'when a search meets two copies of an id, the older one wins',
     equivalent:
       'two visible copies of an id exist only inside a copy-on-write move, seen by a read overlapping that update, which may show the point before or after it (per-point atomicity)',
@@ -183,15 +183,15 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'proxying-without-write-lock',
     file: 'sut/engine/optimizer.ts',
-    find: "  await holder.lock.upgrade();\n  await y('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseWrite();\n  handle.phase = 'slow';",
-    replace: "  await y('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseUpgradable();\n  handle.phase = 'slow';",
+    find: "  await holder.lock.upgrade();\n  await ex.yield('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseWrite();\n  handle.phase = 'slow';",
+    replace: "  await ex.yield('opt.write');\n  const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());\n  // replicate_field_indexes again: an index created or dropped since the CoW segment was built\n  // reached only the registered segments, and from here on the CoW segment takes every write.\n  if (cow) replicateFieldIndexes(ctx.schema(), cow);\n  for (const seg of inputs) ctx.unsynced.delete(seg);\n  plan.ids.forEach((id, i) => holder.replace(id, proxies[i]));\n  const cowId = cow ? holder.add(cow) : undefined;\n  holder.lock.releaseUpgradable();\n  handle.phase = 'slow';",
     breaks: 'proxies are finalized and installed without the write lock, while an update may still write the inputs',
   },
   {
     name: 'swap-without-write-lock',
     file: 'sut/engine/optimizer.ts',
-    find: "      await holder.lock.upgrade();\n      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseWrite();",
-    replace: "      await y('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseUpgradable();",
+    find: "      await holder.lock.upgrade();\n      await ex.yield('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseWrite();",
+    replace: "      await ex.yield('finish.write');\n      holder.swapNew(optimized, plan.ids);\n      if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);\n      holder.lock.releaseUpgradable();",
     breaks: 'the optimized segment is swapped in under the upgradable read, beside running reads',
     equivalent:
       'the finish phase already holds the updates mutex (no update is in flight), the swap itself never yields, and a read works on the segment list it took at its start, which stays valid',

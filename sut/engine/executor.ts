@@ -44,7 +44,8 @@ export class PassThroughExecutor implements Executor {
   park(_label: string): Parked {
     let release!: () => void;
     const promise = new Promise<void>((r) => (release = r));
-    return { promise, unpark: () => release() };
+    // The resolver itself (idempotent): a named closure per park would cost a `__name` under tsx.
+    return { promise, unpark: release };
   }
   spawn(_name: string, body: () => Promise<void>): void {
     void body();

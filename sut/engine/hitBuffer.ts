@@ -65,6 +65,18 @@ export function scoredPoints(buf: HitBuffer, top: readonly number[]): ScoredPoin
   return out;
 }
 
+/** Result order of two hits: score (descending, or ascending for Euclid), then higher version, then id. */
+function hitOrder(buf: HitBuffer, ascending: boolean, a: number, b: number): number {
+  const { scores, versions } = buf;
+  return (ascending ? scores[a]! - scores[b]! : scores[b]! - scores[a]!) || versions[b]! - versions[a]! || idOrder(buf.ids[a]!, buf.ids[b]!);
+}
+
+/** Whether hit `i` replaces `prev` (same id) in the aggregation: a higher version, or the better hit of one version. */
+function supersedes(buf: HitBuffer, ascending: boolean, i: number, prev: number): boolean {
+  const { versions } = buf;
+  return versions[i]! > versions[prev]! || (versions[i] === versions[prev] && hitOrder(buf, ascending, i, prev) < 0);
+}
+
 /**
  * BatchResultAggregator: per id only a hit at the highest version seen counts (the better score
  * among equals), then the best `limit` of those, best first. Order: score (descending, or
@@ -74,18 +86,12 @@ export function scoredPoints(buf: HitBuffer, top: readonly number[]): ScoredPoin
  * once (only then can a copy be superseded).
  */
 export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boolean): { top: number[]; repeated: boolean } {
-  const { ids, scores, versions } = buf;
+  const { ids } = buf;
   const n = buf.length;
   if (survivors.length < n) survivors = new Int32Array(Math.max(n, survivors.length * 2));
-  const cmp = (a: number, b: number): number =>
-    (ascending ? scores[a]! - scores[b]! : scores[b]! - scores[a]!) || versions[b]! - versions[a]! || idOrder(ids[a]!, ids[b]!);
   let numeric = true;
   for (let i = 0; i < n; i++) if (typeof ids[i] !== 'number') numeric = false;
   let count = 0;
-  const offer = (at: number, i: number): void => {
-    const prev = survivors[at]!;
-    if (versions[i]! > versions[prev]! || (versions[i] === versions[prev] && cmp(i, prev) < 0)) survivors[at] = i;
-  };
   if (numeric) {
     scratchIds.reset(n); // id -> survivor slot
     for (let i = 0; i < n; i++) {
@@ -93,7 +99,7 @@ export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boole
       if (at < 0) {
         scratchIds.set(ids[i] as number, count);
         survivors[count++] = i;
-      } else offer(at, i);
+      } else if (supersedes(buf, ascending, i, survivors[at]!)) survivors[at] = i;
     }
   } else {
     const slots = new IdMap<number>();
@@ -102,7 +108,7 @@ export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boole
       if (at === undefined) {
         slots.set(ids[i]!, count);
         survivors[count++] = i;
-      } else offer(at, i);
+      } else if (supersedes(buf, ascending, i, survivors[at]!)) survivors[at] = i;
     }
     // numeric ids first, then UUIDs, each in first-seen order (a stable partition)
     const kept = Array.from(survivors.subarray(0, count));
@@ -114,9 +120,9 @@ export function aggregateIndices(buf: HitBuffer, limit: number, ascending: boole
   const top: number[] = [];
   for (let s = 0; s < count; s++) {
     const i = survivors[s]!;
-    if (top.length === limit && cmp(i, top[limit - 1]!) >= 0) continue;
+    if (top.length === limit && hitOrder(buf, ascending, i, top[limit - 1]!) >= 0) continue;
     let j = top.length < limit ? top.length : limit - 1;
-    while (j > 0 && cmp(i, top[j - 1]!) < 0) {
+    while (j > 0 && hitOrder(buf, ascending, i, top[j - 1]!) < 0) {
       if (j < limit) top[j] = top[j - 1]!;
       j--;
     }
@@ -138,10 +144,6 @@ export function supersededPerRun(buf: HitBuffer, starts: readonly number[], ends
   // newest hit), UUIDs through a map.
   scratchIds.reset(n);
   let uuids: IdMap<number> | undefined;
-  const newestAt = (i: number): number => {
-    const id = ids[i]!;
-    return typeof id === 'number' ? scratchIds.get(id) : uuids!.get(id)!;
-  };
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     if (typeof id === 'number') {
@@ -155,7 +157,11 @@ export function supersededPerRun(buf: HitBuffer, starts: readonly number[], ends
   const out: number[] = [];
   for (let r = 0; r < starts.length; r++) {
     let wasted = 0;
-    for (let i = starts[r]!; i < ends[r]!; i++) if (versions[i]! < versions[newestAt(i)]!) wasted++;
+    for (let i = starts[r]!; i < ends[r]!; i++) {
+      const id = ids[i]!;
+      const newest = typeof id === 'number' ? scratchIds.get(id) : uuids!.get(id)!;
+      if (versions[i]! < versions[newest]!) wasted++;
+    }
     out.push(wasted);
   }
   return out;

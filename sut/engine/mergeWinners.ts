@@ -16,6 +16,10 @@ export interface MergeWinners {
   readonly live: boolean[];
 }
 
+function liveAt(liveNum: readonly number[], liveUuid: readonly number[], i: number): number {
+  return i < liveNum.length ? liveNum[i]! : liveUuid[i - liveNum.length]!;
+}
+
 /**
  * Every offset of `t` that carries an id, ordered by (id, offset): the live forward map (already
  * in id order) merged with the tombstoned offsets (few; sorted here).
@@ -32,14 +36,13 @@ export function copiesInIdOrder(t: IdTracker): number[] {
   if (tombs.length === 0) return liveUuid.length === 0 ? liveNum.slice() : liveNum.concat(liveUuid);
   const out: number[] = [];
   const nLive = liveNum.length + liveUuid.length;
-  const liveAt = (i: number) => (i < liveNum.length ? liveNum[i]! : liveUuid[i - liveNum.length]!);
   let i = 0;
   let j = 0;
   while (i < nLive || j < tombs.length) {
-    if (j >= tombs.length) out.push(liveAt(i++));
+    if (j >= tombs.length) out.push(liveAt(liveNum, liveUuid, i++));
     else if (i >= nLive) out.push(tombs[j++]!);
     else {
-      const a = liveAt(i);
+      const a = liveAt(liveNum, liveUuid, i);
       const b = tombs[j]!;
       const c = idOrder(t.rawExternalId(a)!, t.rawExternalId(b)!) || a - b;
       if (c < 0) {

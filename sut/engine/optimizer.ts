@@ -246,11 +246,10 @@ export async function executeOptimization(
   handle: OptimizationHandle,
 ): Promise<OptimizationOutcome> {
   const { holder, ex, faults, marks } = ctx;
-  const y = (l: string) => ex.yield(l);
 
   // ---------------- proxying phase, under the upgradable read: updates still run
   await holder.lock.upgradableRead();
-  await y('opt.upgradable');
+  await ex.yield('opt.upgradable');
   const inputs: Segment[] = [];
   for (const id of plan.ids) {
     const e = holder.get(id);
@@ -264,20 +263,20 @@ export async function executeOptimization(
   // check_segments_size, building the extra CoW segment, per input a proxy plus index
   // replication, the manifest: all under the upgradable read, all preemptible. This is the #9116
   // window: an update may land on a still-registered, still-appendable input.
-  await y('opt.check-size');
+  await ex.yield('opt.check-size');
   const needCow = holder.appendableSegments().every(([id]) => plan.ids.includes(id));
   const cow = needCow ? ctx.newSegment(true) : undefined;
-  if (cow) await y('opt.cow-built');
+  if (cow) await ex.yield('opt.cow-built');
   const unsynced: UnsyncedProxySegment[] = [];
   for (const seg of inputs) {
     unsynced.push(new UnsyncedProxySegment(seg, faults, marks));
     ctx.unsynced.add(seg);
-    await y('proxy.unsynced');
-    if (cow) await y('proxy.indexes-replicated');
+    await ex.yield('proxy.unsynced');
+    if (cow) await ex.yield('proxy.indexes-replicated');
   }
-  await y('opt.manifest');
+  await ex.yield('opt.manifest');
   await holder.lock.upgrade();
-  await y('opt.write');
+  await ex.yield('opt.write');
   const proxies: ProxySegment[] = unsynced.map((u) => u.finalize());
   // replicate_field_indexes again: an index created or dropped since the CoW segment was built
   // reached only the registered segments, and from here on the CoW segment takes every write.
@@ -287,7 +286,7 @@ export async function executeOptimization(
   const cowId = cow ? holder.add(cow) : undefined;
   holder.lock.releaseWrite();
   handle.phase = 'slow';
-  await y('opt.proxied');
+  await ex.yield('opt.proxied');
 
   try {
     // ---------------- slow phase, no holder lock
@@ -296,11 +295,11 @@ export async function executeOptimization(
     const indexed = ctx.config.indexingThresholdKb > 0 && totalBytes >= ctx.config.indexingThresholdKb * 1024;
     // The builder's segment starts from the schema (ctx.newSegment), like Qdrant's at op 0.
     const optimized = await buildOptimized(inputs, !indexed, ctx, handle);
-    await y('opt.slow.built');
+    await ex.yield('opt.slow.built');
     if (indexed) {
       // Building the vector index takes time proportional to the points; keep the window open as long.
       for (let i = BUILD_CHUNK; i < optimized.availablePointCount && !ex.straightThrough; i += BUILD_CHUNK) {
-        await y('opt.slow.index');
+        await ex.yield('opt.slow.index');
         checkCancelled(handle);
       }
     }
@@ -315,21 +314,21 @@ export async function executeOptimization(
     }
     const first = proxyDeletedPoints(proxies);
     for (const d of first.values()) optimized.deletePoint(d.operationVersion, d.id);
-    await y('opt.slow.snapshot1');
+    await ex.yield('opt.slow.snapshot1');
     // #1b: deletes the optimized segment already reflects need not be re-applied at finish.
     const alreadyRemoved = new IdSet();
     for (const d of proxyDeletedPoints(proxies).values()) if (!optimized.hasPoint(d.id)) alreadyRemoved.add(d.id);
-    await y('opt.slow.done');
+    await ex.yield('opt.slow.done');
     checkCancelled(handle);
 
     // ---------------- finish phase
     await holder.lock.upgradableRead();
-    await y('finish.upgradable');
+    await ex.yield('finish.upgradable');
     let mutexHeld = false;
     if (faults.finishTakesUpdatesLock) {
       await holder.updatesMutex.acquire();
       mutexHeld = true;
-      await y('finish.updates-lock');
+      await ex.yield('finish.updates-lock');
     }
     handle.phase = 'finish';
     try {
@@ -347,9 +346,9 @@ export async function executeOptimization(
         }
       }
       // Without the updates mutex an update may record a delete in a proxy right here, lost at the swap.
-      await y('finish.deletes-applied');
+      await ex.yield('finish.deletes-applied');
       await holder.lock.upgrade();
-      await y('finish.write');
+      await ex.yield('finish.write');
       holder.swapNew(optimized, plan.ids);
       if (cowId !== undefined) holder.removeSegmentIfNotNeeded(cowId);
       holder.lock.releaseWrite();

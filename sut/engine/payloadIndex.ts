@@ -426,26 +426,27 @@ const shapes = new WeakMap<Filter, FilterShape>();
 let lastShaped: Filter | undefined;
 let lastShape: FilterShape | undefined;
 
+/** Pushes the field keys of `f`'s conditions, nested filters included, onto `keys`; whether any is has_id. */
+function collectShape(f: Filter, keys: string[]): boolean {
+  let hasId = false;
+  for (const l of [f.must, f.should, f.must_not, f.min_should?.conditions]) {
+    for (const c of asConditionList(l)) {
+      const k = conditionKind(c);
+      if (k === 'has_id') hasId = true;
+      else if (k === 'field') keys.push((c as FieldCondition).key);
+      else if (k === 'filter' && collectShape(c as Filter, keys)) hasId = true;
+    }
+  }
+  return hasId;
+}
+
 function shapeOf(filter: Filter): FilterShape {
   // A read asks once per segment, back to back with the same filter object.
   if (filter === lastShaped) return lastShape!;
   let shape = shapes.get(filter);
   if (shape === undefined) {
-    let hasId = false;
     const keys: string[] = [];
-    const walk = (f: Filter): void => {
-      const lists = [f.must, f.should, f.must_not, f.min_should?.conditions];
-      for (const l of lists) {
-        for (const c of asConditionList(l)) {
-          const k = conditionKind(c);
-          if (k === 'has_id') hasId = true;
-          else if (k === 'field') keys.push((c as FieldCondition).key);
-          else if (k === 'filter') walk(c as Filter);
-        }
-      }
-    };
-    walk(filter);
-    shape = { hasId, keys };
+    shape = { hasId: collectShape(filter, keys), keys };
     shapes.set(filter, shape);
   }
   lastShaped = filter;
