@@ -431,7 +431,7 @@ describe('interruption', () => {
     expect(rr.steps).toBe(40);
   });
 
-  it('a signal is seen within a few steps, not at the next progress tick: the run gives the event loop a turn every 20 ms', async () => {
+  it('a signal is seen within a few steps, not at the next progress tick: readings of 5 ms add up to a turn every 20 ms', async () => {
     // A macrotask set at the start stands for a signal handler: it can run only in an event-loop turn.
     let signalled = false;
     setImmediate(() => (signalled = true));
