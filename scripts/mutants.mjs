@@ -4,7 +4,8 @@
 // the median step; a mutant no seed finds is listed as SURVIVED, or as expected when the catalog
 // argues it is equivalent (and a found one refutes that argument). A measurement, like
 // detection.sh: it exits 0 whatever it finds (2 on bad usage, 130 when interrupted).
-//   usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--out DIR] [NAME...]
+//   usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--strategy S] [--out DIR] [NAME...]
+// (--strategy: the scheduler strategy of every run; default: the scenario's own)
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,14 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const usage = 'usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--out DIR] [NAME...]';
+const usage = 'usage: node scripts/mutants.mjs [--seeds N=5] [--ops N=3000] [--scenario S] [--strategy S] [--out DIR] [NAME...]';
 
 function fail(msg) {
   process.stderr.write(`mutants: ${msg}\n${usage}\n`);
   process.exit(2);
 }
 
-const opts = { seeds: 5, ops: 3000, scenario: 'default', out: join(root, 'soak-out/mutants'), names: [] };
+const opts = { seeds: 5, ops: 3000, scenario: 'default', strategy: undefined, out: join(root, 'soak-out/mutants'), names: [] };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -27,7 +28,7 @@ for (let i = 0; i < args.length; i++) {
     const v = args[++i];
     if (!/^[1-9][0-9]*$/.test(v ?? '')) fail(`${a} takes a positive whole number, got '${v ?? ''}'`);
     opts[a.slice(2)] = Number(v);
-  } else if (a === '--scenario' || a === '--out') {
+  } else if (a === '--scenario' || a === '--strategy' || a === '--out') {
     const v = args[++i];
     if (!v) fail(`${a} takes a value`);
     opts[a.slice(2)] = a === '--out' ? resolve(v) : v;
@@ -38,6 +39,8 @@ for (let i = 0; i < args.length; i++) {
 const { MUTANTS } = await tsImport('../sut/mutants.ts', import.meta.url);
 const { SCENARIOS } = await tsImport('../scenarios/catalog.ts', import.meta.url);
 if (!SCENARIOS.some((sc) => sc.name === opts.scenario)) fail(`unknown scenario '${opts.scenario}'; known: ${SCENARIOS.map((sc) => sc.name).join(', ')}`);
+const { STRATEGIES } = await tsImport('../harness/scheduler/strategies.ts', import.meta.url);
+if (opts.strategy !== undefined && !STRATEGIES.includes(opts.strategy)) fail(`unknown strategy '${opts.strategy}'; known: ${STRATEGIES.join(', ')}`);
 const unknown = opts.names.filter((n) => !MUTANTS.some((m) => m.name === n));
 if (unknown.length) fail(`unknown mutant ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${MUTANTS.map((m) => m.name).join(', ')}`);
 const chosen = opts.names.length ? MUTANTS.filter((m) => opts.names.includes(m.name)) : MUTANTS;
@@ -93,7 +96,7 @@ process.on('SIGINT', () => {
 /** One soak run in a mutated tree: its verdict from report.json, or how the process ended. */
 function runSoak(tree, seed) {
   const out = join(tree, '..', `seed-${seed}`);
-  const argv = ['bin/soak.mjs', 'run', '--seed', String(seed), '--ops', String(opts.ops), '--scenario', opts.scenario, '--no-ui', '--report', 'json', '--out', out];
+  const argv = ['bin/soak.mjs', 'run', '--seed', String(seed), '--ops', String(opts.ops), '--scenario', opts.scenario, ...(opts.strategy ? ['--strategy', opts.strategy] : []), '--no-ui', '--report', 'json', '--out', out];
   return new Promise((done) => {
     const child = spawn(process.execPath, argv, { cwd: tree, stdio: ['ignore', 'ignore', 'pipe'] });
     children.add(child);
@@ -151,7 +154,7 @@ const results = await pool(jobs, 2);
 let survived = 0;
 let refuted = 0;
 const equivalent = chosen.filter((m) => m.equivalent).length;
-console.log(`${chosen.length} mutants x seeds 1..${opts.seeds}, ${opts.ops} steps, scenario ${opts.scenario}`);
+console.log(`${chosen.length} mutants x seeds 1..${opts.seeds}, ${opts.ops} steps, scenario ${opts.scenario}${opts.strategy ? `, strategy ${opts.strategy}` : ''}`);
 for (const m of chosen) {
   const rs = results.filter((r) => r.mutant === m.name);
   const found = rs.filter((r) => r.found);
