@@ -347,7 +347,7 @@ export const MUTANTS: readonly Mutant[] = [
     file: 'sut/engine/shard.ts',
     find: "    await holder.lock.upgrade();\n    const proxies: [number, ProxySegment][] = unsynced.map(([id, u]) => [id, u.finalize()]);\n    for (const [id, p] of proxies) holder.replace(id, p);\n    const tmpId = holder.add(tmp);\n    holder.lock.downgradeToUpgradable();",
     replace: "    const proxies: [number, ProxySegment][] = unsynced.map(([id, u]) => [id, u.finalize()]);\n    for (const [id, p] of proxies) holder.replace(id, p);\n    const tmpId = holder.add(tmp);",
-    breaks: 'snapshot proxies are finalized and installed under the upgradable read only, beside a running update (F11 window)',
+    breaks: 'snapshot proxies are finalized and installed under the upgradable read only, beside a running update or read (F11 window): a read holding the segment list from before misses the tmp segment once the proxies push their deletes into the wrapped segments',
   },
   {
     name: 'double-proxy-search-no-exclusion',
